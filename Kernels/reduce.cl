@@ -1,0 +1,48 @@
+// Reductions over any set of axes. One work-group computes one output element: its work-items
+// stride over the reduced elements, then combine in local memory.
+// Build options: -DREDUCE_OP(a,b)=... -DREDUCE_INIT=...
+
+#ifdef REDUCE_OP
+// The input is read as [kept dims..., reduced dims...] through the given strides;
+// out[o] = scale * REDUCE_OP over the reduced elements of output o.
+__kernel void reduce_f32(__global float* out, __global const float* in, int reducedCount,
+                         int keptRank, int8 keptShape8, int8 keptStride8,
+                         int reducedRank, int8 reducedShape8, int8 reducedStride8,
+                         float scale, __local float* scratch)
+{
+    const int o = get_group_id(0);
+    const int lid = get_local_id(0);
+    const int groupSize = get_local_size(0);
+    int keptShape[8], keptStride[8], reducedShape[8], reducedStride[8];
+    vstore8(keptShape8, 0, keptShape);
+    vstore8(keptStride8, 0, keptStride);
+    vstore8(reducedShape8, 0, reducedShape);
+    vstore8(reducedStride8, 0, reducedStride);
+
+    int base = 0, rest = o;
+    for (int d = keptRank - 1; d >= 0; --d) {
+        base += (rest % keptShape[d]) * keptStride[d];
+        rest /= keptShape[d];
+    }
+    float acc = REDUCE_INIT;
+    for (int r = lid; r < reducedCount; r += groupSize) {
+        int offset = base, q = r;
+        for (int d = reducedRank - 1; d >= 0; --d) {
+            offset += (q % reducedShape[d]) * reducedStride[d];
+            q /= reducedShape[d];
+        }
+        const float v = in[offset];
+        acc = REDUCE_OP(acc, v);
+    }
+    scratch[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int half = groupSize / 2; half > 0; half /= 2) {
+        if (lid < half) {
+            const float a = scratch[lid], b = scratch[lid + half];
+            scratch[lid] = REDUCE_OP(a, b);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) out[o] = scratch[0] * scale;
+}
+#endif

@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets depend one way: C bindings -> OpenCL runtime -> tensors -> kernel checks -> the command.
+let package = Package(
+    name: "sgan-gpu",
+    products: [
+        .executable(name: "sgan-gpu", targets: ["sgan-gpu"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C bindings.
+        .systemLibrary(
+            name: "COpenCL", path: "Sources/COpenCL", pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+
+        // The .cl sources in Kernels/, embedded into the binary at build time.
+        .executableTarget(name: "embed-kernels", path: "Sources/embed-kernels"),
+        .plugin(
+            name: "EmbedKernelsPlugin", capability: .buildTool(),
+            dependencies: ["embed-kernels"], path: "Sources/EmbedKernelsPlugin"),
+        .target(
+            name: "KernelSources", path: "Kernels",
+            exclude: ["README.md"],
+            plugins: ["EmbedKernelsPlugin"]),
+
+        // Swift owners of OpenCL handles: platforms, devices, programs, kernels, buffers.
+        .target(name: "OpenCLRuntime", dependencies: ["COpenCL", "KernelSources"]),
+        // Tensor, the op interface, the CPU reference backend and the OpenCL backend.
+        .target(name: "Tensors", dependencies: ["OpenCLRuntime"]),
+        // The parity helper and the registry of kernel checks (used by tests and `check-kernels`).
+        .target(name: "KernelChecks", dependencies: ["Tensors"]),
+        // PNG reading and writing through libpng's simplified API.
+        .target(name: "ImageIO", dependencies: ["CPNG"]),
+
+        .executableTarget(
+            name: "sgan-gpu",
+            dependencies: [
+                "Tensors", "KernelChecks", "OpenCLRuntime", "ImageIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "OpenCLRuntimeTests", dependencies: ["OpenCLRuntime"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "KernelChecks"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Reuses device buffers by size, so that a training step that repeats the same shapes
+/// allocates nothing after its first run.
+///
+/// A `PooledBuffer` hands its buffer back to the pool when it is released. The queue is
+/// in order, so a buffer handed back while kernels still read it can be given out again at
+/// once: whatever writes it next is enqueued after those kernels.
+public final class BufferPool {
+    private let context: CLContext
+    private var free: [Int: [CLBuffer]] = [:]
+    private let lock = NSLock()
+
+    /// Counters for tests and `bench`.
+    public struct Statistics: Equatable {
+        /// `clCreateBuffer` calls so far.
+        public var allocations = 0
+        /// Requests served from the pool.
+        public var reuses = 0
+        /// Bytes of all live buffers (handed out or cached).
+        public var bytesAllocated = 0
+        /// The largest `bytesAllocated` seen.
+        public var peakBytes = 0
+    }
+    public private(set) var statistics = Statistics()
+
+    init(context: CLContext) { self.context = context }
+
+    /// Buffers are bucketed by size rounded up to 256 bytes.
+    static func bucket(_ bytes: Int) -> Int { max(256, (bytes + 255) / 256 * 256) }
+
+    /// A buffer of at least `byteCount` bytes, from the pool when one of that size is free.
+    public func buffer(byteCount: Int) throws -> PooledBuffer {
+        let size = BufferPool.bucket(byteCount)
+        lock.lock()
+        if let buffer = free[size]?.popLast() {
+            statistics.reuses += 1
+            lock.unlock()
+            return PooledBuffer(buffer: buffer, pool: self)
+        }
+        lock.unlock()
+        let buffer: CLBuffer
+        do {
+            buffer = try CLBuffer(context: context, byteCount: size)
+        } catch {
+            // Out of memory: drop what the pool caches and try once more.
+            trim()
+            buffer = try CLBuffer(context: context, byteCount: size)
+        }
+        lock.lock()
+        statistics.allocations += 1
+        statistics.bytesAllocated += size
+        statistics.peakBytes = max(statistics.peakBytes, statistics.bytesAllocated)
+        lock.unlock()
+        return PooledBuffer(buffer: buffer, pool: self)
+    }
+
+    /// Releases every cached (free) buffer.
+    public func trim() {
+        lock.lock()
+        for (size, list) in free { statistics.bytesAllocated -= size * list.count }
+        free.removeAll()
+        lock.unlock()
+    }
+
+    fileprivate func giveBack(_ buffer: CLBuffer) {
+        lock.lock()
+        free[buffer.byteCount, default: []].append(buffer)
+        lock.unlock()
+    }
+}
+
+/// A device buffer on loan from a `BufferPool`; it goes back to the pool on release.
+public final class PooledBuffer {
+    public let buffer: CLBuffer
+    private let pool: BufferPool
+
+    init(buffer: CLBuffer, pool: BufferPool) {
+        self.buffer = buffer
+        self.pool = pool
+    }
+
+    deinit { pool.giveBack(buffer) }
+}

@@ -1,0 +1,120 @@
+import COpenCL
+import Foundation
+
+/// Owns a `cl_context` for one device.
+public final class CLContext {
+    public let handle: cl_context
+
+    public init(device: CLDevice) throws {
+        var status: cl_int = 0
+        var deviceID: cl_device_id? = device.id
+        guard let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status), status == CL_SUCCESS else {
+            throw CLError(call: "clCreateContext(\(device.name))", status: status)
+        }
+        handle = context
+    }
+
+    deinit { clReleaseContext(handle) }
+}
+
+/// Owns an in-order `cl_command_queue`.
+public final class CLCommandQueue {
+    public let handle: cl_command_queue
+
+    public init(context: CLContext, device: CLDevice) throws {
+        var status: cl_int = 0
+        guard let queue = clCreateCommandQueue(context.handle, device.id, 0, &status), status == CL_SUCCESS else {
+            throw CLError(call: "clCreateCommandQueue(\(device.name))", status: status)
+        }
+        handle = queue
+    }
+
+    /// Blocks until every enqueued command has finished.
+    public func finish() throws { try clCheck(clFinish(handle), "clFinish") }
+
+    deinit {
+        clFinish(handle)
+        clReleaseCommandQueue(handle)
+    }
+}
+
+/// Owns a built `cl_program`.
+public final class CLProgram {
+    public let handle: cl_program
+    /// The kernel file it was built from, for error messages.
+    public let file: String
+
+    /// Compiles `source` for `device`; a compile error throws `CLBuildError` with the whole build log.
+    public init(source: String, file: String, options: String, context: CLContext, device: CLDevice) throws {
+        self.file = file
+        var status: cl_int = 0
+        let program: cl_program? = source.withCString { text in
+            var pointer: UnsafePointer<CChar>? = text
+            var length = strlen(text)
+            return clCreateProgramWithSource(context.handle, 1, &pointer, &length, &status)
+        }
+        guard let program, status == CL_SUCCESS else {
+            throw CLError(call: "clCreateProgramWithSource(\(file))", status: status)
+        }
+        handle = program
+        var deviceID: cl_device_id? = device.id
+        let built = clBuildProgram(program, 1, &deviceID, options, nil, nil)
+        if built != CL_SUCCESS {
+            throw CLBuildError(
+                file: file, options: options, device: device.name, status: built,
+                log: CLProgram.buildLog(program, device: device))
+        }
+    }
+
+    static func buildLog(_ program: cl_program, device: CLDevice) -> String {
+        var size = 0
+        guard clGetProgramBuildInfo(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), 0, nil, &size)
+            == CL_SUCCESS, size > 0
+        else { return "(no build log)" }
+        var bytes = [CChar](repeating: 0, count: size + 1)
+        clGetProgramBuildInfo(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), size, &bytes, nil)
+        return String(cString: bytes)
+    }
+
+    deinit { clReleaseProgram(handle) }
+}
+
+/// Owns a `cl_kernel`. Setting arguments and enqueueing go through `OpenCLDevice.launch`.
+public final class CLKernel {
+    public let handle: cl_kernel
+    /// The kernel's function name (`matmul_f32`).
+    public let name: String
+    /// Keeps the program alive as long as the kernel.
+    public let program: CLProgram
+
+    public init(program: CLProgram, name: String) throws {
+        var status: cl_int = 0
+        guard let kernel = clCreateKernel(program.handle, name, &status), status == CL_SUCCESS else {
+            throw CLError(call: "clCreateKernel(\(name) in \(program.file))", status: status)
+        }
+        self.handle = kernel
+        self.name = name
+        self.program = program
+    }
+
+    deinit { clReleaseKernel(handle) }
+}
+
+/// Owns a `cl_mem` buffer of `byteCount` bytes.
+public final class CLBuffer {
+    public let handle: cl_mem
+    public let byteCount: Int
+
+    public init(context: CLContext, byteCount: Int) throws {
+        var status: cl_int = 0
+        guard let mem = clCreateBuffer(context.handle, cl_mem_flags(CL_MEM_READ_WRITE), max(byteCount, 4), nil, &status),
+            status == CL_SUCCESS
+        else {
+            throw CLError(call: "clCreateBuffer(\(byteCount) bytes)", status: status)
+        }
+        handle = mem
+        self.byteCount = byteCount
+    }
+
+    deinit { clReleaseMemObject(handle) }
+}

@@ -1,0 +1,196 @@
+import COpenCL
+import Foundation
+import KernelSources
+
+/// One argument of a kernel launch.
+public enum KernelArg {
+    /// A device buffer (`__global T*`).
+    case buffer(CLBuffer)
+    /// An `int`.
+    case int(Int32)
+    /// A `float`.
+    case float(Float)
+    /// An `int8` vector: up to 8 values, the rest zero. Shapes and strides travel this way.
+    case int8([Int32])
+    /// `__local` memory of this many bytes.
+    case local(bytes: Int)
+
+    /// An `int` from a Swift `Int`.
+    public static func i(_ value: Int) -> KernelArg { .int(Int32(truncatingIfNeeded: value)) }
+    /// An `int8` from Swift `Int`s.
+    public static func ints(_ values: [Int]) -> KernelArg { .int8(values.map { Int32(truncatingIfNeeded: $0) }) }
+}
+
+/// The OpenCL runtime for one device: context, in-order queue, program and kernel caches, buffer pool.
+///
+/// Launches are asynchronous; the host waits only in `read` (it needs the data) and `finish`.
+/// Use one `OpenCLDevice` from one thread at a time.
+public final class OpenCLDevice {
+    public let device: CLDevice
+    public let context: CLContext
+    public let queue: CLCommandQueue
+    public let pool: BufferPool
+
+    private var programs: [ProgramKey: CLProgram] = [:]
+    private var kernels: [KernelKey: CLKernel] = [:]
+    private let lock = NSLock()
+
+    private struct ProgramKey: Hashable { let source: String; let options: String }
+    private struct KernelKey: Hashable { let file: String; let options: String; let name: String }
+
+    /// Opens `device`: creates its context, queue and buffer pool.
+    public init(device: CLDevice) throws {
+        self.device = device
+        context = try CLContext(device: device)
+        queue = try CLCommandQueue(context: context, device: device)
+        pool = BufferPool(context: context)
+    }
+
+    /// Opens the device that `opencl` names: the first GPU of any platform, else the first device.
+    public static func openDefault() throws -> OpenCLDevice {
+        let devices = try CLPlatform.all().flatMap { try $0.devices() }
+        guard let chosen = devices.first(where: \.isGPU) ?? devices.first else {
+            throw OpenCLRuntimeError.noDevice(platform: (try? CLPlatform.all().first?.name) ?? "?")
+        }
+        return try OpenCLDevice(device: chosen)
+    }
+
+    /// Opens device `deviceIndex` of platform `platformIndex` (`opencl:P:D`).
+    public static func open(platform platformIndex: Int, device deviceIndex: Int) throws -> OpenCLDevice {
+        let platforms = try CLPlatform.all()
+        let all = try platforms.flatMap { try $0.devices() }
+        guard platforms.indices.contains(platformIndex) else {
+            throw OpenCLRuntimeError.deviceIndexOutOfRange(
+                requested: "opencl:\(platformIndex):\(deviceIndex)", available: all.map(\.spec))
+        }
+        let devices = try platforms[platformIndex].devices()
+        guard devices.indices.contains(deviceIndex) else {
+            throw OpenCLRuntimeError.deviceIndexOutOfRange(
+                requested: "opencl:\(platformIndex):\(deviceIndex)", available: all.map(\.spec))
+        }
+        return try OpenCLDevice(device: devices[deviceIndex])
+    }
+
+    // MARK: Programs and kernels
+
+    /// Builds (or finds in the cache) the program of `source` with `options`.
+    public func program(source: String, file: String, options: String = "") throws -> CLProgram {
+        let key = ProgramKey(source: source, options: options)
+        lock.lock()
+        defer { lock.unlock() }
+        if let program = programs[key] { return program }
+        let program = try CLProgram(source: source, file: file, options: options, context: context, device: device)
+        programs[key] = program
+        return program
+    }
+
+    /// The kernel `name` of the kernel file `file` built with `options`, cached.
+    public func kernel(_ name: String, file: String, options: String = "") throws -> CLKernel {
+        let key = KernelKey(file: file, options: options, name: name)
+        lock.lock()
+        if let kernel = kernels[key] {
+            lock.unlock()
+            return kernel
+        }
+        lock.unlock()
+        guard let source = KernelSources.source(named: file) else {
+            throw OpenCLRuntimeError.missingKernelFile(file, available: KernelSources.fileNames)
+        }
+        let kernel = try CLKernel(program: program(source: source, file: file, options: options), name: name)
+        lock.lock()
+        kernels[key] = kernel
+        lock.unlock()
+        return kernel
+    }
+
+    /// Number of programs built so far (each is one compile).
+    public var programCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return programs.count
+    }
+
+    // MARK: Launches and copies
+
+    /// Enqueues `kernel` over `global` work-items (1 to 3 dimensions), in groups of `local`
+    /// (nil lets the driver choose). A launch with zero work-items does nothing.
+    public func launch(_ kernel: CLKernel, global: [Int], local: [Int]? = nil, _ args: [KernelArg]) throws {
+        precondition((1...3).contains(global.count) && (local == nil || local!.count == global.count))
+        if global.contains(0) { return }
+        lock.lock()
+        defer { lock.unlock() }
+        for (index, arg) in args.enumerated() {
+            let status: cl_int
+            switch arg {
+            case .buffer(let buffer):
+                var mem: cl_mem? = buffer.handle
+                status = clSetKernelArg(kernel.handle, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
+            case .int(var value):
+                status = clSetKernelArg(kernel.handle, cl_uint(index), 4, &value)
+            case .float(var value):
+                status = clSetKernelArg(kernel.handle, cl_uint(index), 4, &value)
+            case .int8(let values):
+                precondition(values.count <= 8, "an int8 argument holds at most 8 values")
+                var padded = values + [Int32](repeating: 0, count: 8 - values.count)
+                status = clSetKernelArg(kernel.handle, cl_uint(index), 32, &padded)
+            case .local(let bytes):
+                status = clSetKernelArg(kernel.handle, cl_uint(index), max(bytes, 4), nil)
+            }
+            try clCheck(status, "clSetKernelArg(\(kernel.name), argument \(index))")
+        }
+        let status: cl_int
+        if let local {
+            status = clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(global.count), nil, global, local, 0, nil, nil)
+        } else {
+            status = clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(global.count), nil, global, nil, 0, nil, nil)
+        }
+        try clCheck(
+            status,
+            "clEnqueueNDRangeKernel(\(kernel.name), global \(global), local \(local.map { "\($0)" } ?? "auto"))")
+    }
+
+    /// Copies `bytes` to the start of `buffer` without waiting; the bytes are staged, so the
+    /// caller's memory may change at once.
+    public func write(_ buffer: CLBuffer, bytes: UnsafeRawBufferPointer) throws {
+        precondition(bytes.count <= buffer.byteCount)
+        if bytes.isEmpty { return }
+        let staging = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
+        staging.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        var event: cl_event?
+        let status = clEnqueueWriteBuffer(queue.handle, buffer.handle, cl_bool(CL_FALSE), 0, bytes.count, staging, 0, nil, &event)
+        guard status == CL_SUCCESS, let event else {
+            staging.deallocate()
+            throw CLError(call: "clEnqueueWriteBuffer(\(bytes.count) bytes)", status: status)
+        }
+        // Free the staging copy once the transfer is complete.
+        let callbackStatus = clSetEventCallback(event, CL_COMPLETE, { _, _, userData in
+            userData?.deallocate()
+        }, staging)
+        if callbackStatus != CL_SUCCESS {
+            clWaitForEvents(1, [event])
+            staging.deallocate()
+        }
+        clReleaseEvent(event)
+    }
+
+    /// Copies the first `into.count` bytes of `buffer` to the host; waits for the queue to reach it.
+    public func read(_ buffer: CLBuffer, into: UnsafeMutableRawBufferPointer) throws {
+        precondition(into.count <= buffer.byteCount)
+        if into.isEmpty { return }
+        try clCheck(
+            clEnqueueReadBuffer(queue.handle, buffer.handle, cl_bool(CL_TRUE), 0, into.count, into.baseAddress, 0, nil, nil),
+            "clEnqueueReadBuffer(\(into.count) bytes)")
+    }
+
+    /// Copies `byteCount` bytes between device buffers without waiting.
+    public func copy(from source: CLBuffer, sourceOffset: Int = 0, to destination: CLBuffer, destinationOffset: Int = 0,
+                     byteCount: Int) throws {
+        if byteCount == 0 { return }
+        try clCheck(
+            clEnqueueCopyBuffer(queue.handle, source.handle, destination.handle, sourceOffset, destinationOffset, byteCount, 0, nil, nil),
+            "clEnqueueCopyBuffer(\(byteCount) bytes)")
+    }
+
+    /// Waits until every enqueued command has finished.
+    public func finish() throws { try queue.finish() }
+}

@@ -1,0 +1,68 @@
+/// A backend's handle on a tensor's elements: contiguous, row-major, `count` elements of `dtype`.
+public protocol Storage: AnyObject {
+    var count: Int { get }
+    var dtype: DType { get }
+}
+
+/// The one op interface that both backends implement: the OpenCL backend with kernels,
+/// the reference backend in plain Swift.
+///
+/// Every op reads contiguous storages (through strides where stated) and returns a new
+/// contiguous storage; shapes are checked by `Tensor` before an op reaches a backend.
+public protocol Backend: AnyObject {
+    /// A human-readable name (`cpu (reference)`, `opencl:0:0 NVIDIA H200`).
+    var name: String { get }
+
+    /// Storage holding `values`, rounded to `dtype`.
+    func upload(_ values: [Float], dtype: DType) throws -> Storage
+    /// Storage holding `values`, rounded to `dtype`.
+    func upload(_ values: [Double], dtype: DType) throws -> Storage
+    /// The elements of `storage`, waiting for pending work that writes them.
+    func download(_ storage: Storage) throws -> [Float]
+    /// The elements of `storage` as Double.
+    func downloadDoubles(_ storage: Storage) throws -> [Double]
+
+    /// Storage of `count` elements, every one `value`.
+    func fill(_ value: Double, count: Int, dtype: DType) throws -> Storage
+
+    /// `op(x, p0, p1)` elementwise.
+    func unary(_ op: UnaryOp, _ x: Storage, p0: Double, p1: Double) throws -> Storage
+
+    /// `op(a, b)` over the contiguous result of `shape`, reading `a` and `b` through their
+    /// strides (0 on broadcast dimensions).
+    func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
+                shape: [Int]) throws -> Storage
+
+    /// Reduces `x` (of `shape`) over `axes`, times `scale`; the result has `shape` without those axes.
+    func reduce(_ op: ReduceOp, _ x: Storage, shape: [Int], axes: [Int], scale: Double) throws -> Storage
+
+    /// Storage of `count` uninitialised elements, to be written by `copy`.
+    func allocate(count: Int, dtype: DType) throws -> Storage
+
+    /// For every index k of `shape`: `out[outOffset + k·outStrides] = x[offset + k·strides]`.
+    func copy(_ x: Storage, offset: Int, strides: [Int], shape: [Int],
+              into out: Storage, outOffset: Int, outStrides: [Int]) throws
+
+    /// `C[b] = A[b] · B[b]` for b < batch, with A m×k and B k×n read through their layouts;
+    /// the result is contiguous `[batch, m, n]`.
+    func matmul(_ a: Storage, _ aLayout: MatrixLayout, _ b: Storage, _ bLayout: MatrixLayout,
+                batch: Int, m: Int, n: Int, k: Int) throws -> Storage
+
+    /// Cross-correlation of `x` `[N, C, H, W]` with `w` `[O, C/groups, KH, KW]`; the result is
+    /// `[N, O, OH, OW]`.
+    func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
+                _ parameters: Conv2dParameters) throws -> Storage
+
+    /// Waits until all pending work has finished (for timing).
+    func synchronize() throws
+}
+
+extension Backend {
+    public func upload(_ values: [Double], dtype: DType) throws -> Storage {
+        try upload(values.map { Float($0) }, dtype: dtype)
+    }
+
+    public func downloadDoubles(_ storage: Storage) throws -> [Double] {
+        try download(storage).map { Double($0) }
+    }
+}

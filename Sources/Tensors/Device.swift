@@ -1,0 +1,62 @@
+import Foundation
+import OpenCLRuntime
+
+/// Where tensors live and ops run: the CPU reference backend or one OpenCL device.
+///
+/// Choose one with `Device.select(_:)`, which reads `--device` values and `SGAN_DEVICE`:
+/// `cpu` (the reference backend), `opencl` (the first GPU, else the first OpenCL device) or
+/// `opencl:P:D` (device D of platform P, as `sgan-gpu devices` numbers them).
+public final class Device: CustomStringConvertible {
+    public let backend: Backend
+    /// The spelling that selects this device (`cpu`, `opencl:0:0`).
+    public let spec: String
+
+    init(backend: Backend, spec: String) {
+        self.backend = backend
+        self.spec = spec
+    }
+
+    /// The CPU reference backend.
+    public static let cpu = Device(backend: ReferenceBackend(), spec: "cpu")
+
+    public var description: String { backend.name }
+    public var isReference: Bool { backend is ReferenceBackend }
+
+    /// The OpenCL runtime of this device, nil for the reference backend.
+    public var openCL: OpenCLDevice? { (backend as? OpenCLBackend)?.runtime }
+
+    private static var opened: [String: Device] = [:]
+    private static let lock = NSLock()
+
+    /// The device that `spec` names; nil or empty means `SGAN_DEVICE`, else `opencl`.
+    /// The same OpenCL device is opened once and shared.
+    public static func select(_ spec: String? = nil) throws -> Device {
+        let environment = ProcessInfo.processInfo.environment["SGAN_DEVICE"]
+        let spec = [spec, environment, "opencl"].compactMap { $0 }.first { !$0.isEmpty }!
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        if spec == "cpu" { return .cpu }
+        lock.lock()
+        defer { lock.unlock() }
+        if let device = opened[spec] { return device }
+        let runtime: OpenCLDevice
+        if spec == "opencl" {
+            runtime = try OpenCLDevice.openDefault()
+        } else if let (p, d) = parseIndices(spec) {
+            runtime = try OpenCLDevice.open(platform: p, device: d)
+        } else {
+            let available = (try? CLPlatform.all().flatMap { try $0.devices() }.map(\.spec)) ?? []
+            throw TensorError.unknownDevice(spec, valid: ["cpu", "opencl"] + available)
+        }
+        let device = Device(backend: OpenCLBackend(runtime: runtime), spec: runtime.device.spec)
+        opened[spec] = device
+        opened[device.spec] = device
+        return device
+    }
+
+    static func parseIndices(_ spec: String) -> (Int, Int)? {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "opencl", let p = Int(parts[1]), let d = Int(parts[2]), p >= 0, d >= 0
+        else { return nil }
+        return (p, d)
+    }
+}

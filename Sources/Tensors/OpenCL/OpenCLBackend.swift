@@ -1,0 +1,172 @@
+import Foundation
+import OpenCLRuntime
+
+/// Elements of the OpenCL backend: a pooled device buffer.
+public final class OpenCLStorage: Storage {
+    public let buffer: PooledBuffer
+    public let count: Int
+    public let dtype: DType
+
+    init(buffer: PooledBuffer, count: Int, dtype: DType) {
+        self.buffer = buffer
+        self.count = count
+        self.dtype = dtype
+    }
+
+    var mem: CLBuffer { buffer.buffer }
+}
+
+/// The OpenCL backend: every op is a kernel launch on one device's in-order queue.
+///
+/// Nothing here waits for the device except `download` and `synchronize`.
+public final class OpenCLBackend: Backend {
+    public let runtime: OpenCLDevice
+    public let name: String
+
+    public init(runtime: OpenCLDevice) {
+        self.runtime = runtime
+        self.name = "\(runtime.device.spec) \(runtime.device.name)"
+    }
+
+    // Kernel files, one per op family.
+    static let elementwise = "elementwise.cl"
+    static let copyFile = "copy.cl"
+    static let reduceFile = "reduce.cl"
+    static let matmulFile = "matmul.cl"
+    static let convFile = "conv.cl"
+
+    func storage(_ s: Storage) -> OpenCLStorage {
+        guard let s = s as? OpenCLStorage else { preconditionFailure("OpenCL backend given storage of another backend") }
+        return s
+    }
+
+    func checkType(_ dtype: DType, _ op: String) throws {
+        guard dtype == .float32 else {
+            throw TensorError.unsupported(op: op, reason: "the OpenCL backend has \(dtype.rawValue) kernels for float32 only")
+        }
+    }
+
+    public func allocate(count: Int, dtype: DType) throws -> Storage {
+        try checkType(dtype, "allocate")
+        guard count < Int(Int32.max) else {
+            throw TensorError.unsupported(op: "allocate", reason: "\(count) elements exceed the 2^31 that kernels index")
+        }
+        return OpenCLStorage(buffer: try runtime.pool.buffer(byteCount: count * dtype.byteSize), count: count, dtype: dtype)
+    }
+
+    public func upload(_ values: [Float], dtype: DType) throws -> Storage {
+        let out = try allocate(count: values.count, dtype: dtype)
+        try values.withUnsafeBytes { try runtime.write(storage(out).mem, bytes: $0) }
+        return out
+    }
+
+    public func download(_ s: Storage) throws -> [Float] {
+        var out = [Float](repeating: 0, count: s.count)
+        try out.withUnsafeMutableBytes { try runtime.read(storage(s).mem, into: $0) }
+        return out
+    }
+
+    public func fill(_ value: Double, count: Int, dtype: DType) throws -> Storage {
+        let out = try allocate(count: count, dtype: dtype)
+        let kernel = try runtime.kernel("fill_f32", file: Self.copyFile)
+        try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .i(count), .float(Float(value))])
+        return out
+    }
+
+    public func unary(_ op: UnaryOp, _ x: Storage, p0: Double, p1: Double) throws -> Storage {
+        let out = try allocate(count: x.count, dtype: x.dtype)
+        let kernel = try runtime.kernel(
+            "unary_f32", file: Self.elementwise, options: "-DUNARY_OP(x,p0,p1)=\(op.definition.cl)")
+        try runtime.launch(
+            kernel, global: [x.count],
+            [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(x.count), .float(Float(p0)), .float(Float(p1))])
+        return out
+    }
+
+    public func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
+                       shape: [Int]) throws -> Storage {
+        let count = Shape.count(shape)
+        let out = try allocate(count: count, dtype: a.dtype)
+        let merged = Shape.collapse(shape, [aStrides, bStrides])
+        try checkRank(merged.shape, "binary \(op.rawValue)")
+        let kernel = try runtime.kernel("binary_f32", file: Self.elementwise, options: "-DBINARY_OP(a,b)=\(op.definition.cl)")
+        try runtime.launch(
+            kernel, global: [count],
+            [.buffer(storage(out).mem), .buffer(storage(a).mem), .buffer(storage(b).mem), .i(count),
+             .i(merged.shape.count), .ints(merged.shape), .ints(merged.strides[0]), .ints(merged.strides[1])])
+        return out
+    }
+
+    public func reduce(_ op: ReduceOp, _ x: Storage, shape: [Int], axes: [Int], scale: Double) throws -> Storage {
+        let strides = Shape.strides(shape)
+        let keptAxes = shape.indices.filter { !axes.contains($0) }
+        let reducedAxes = shape.indices.filter { axes.contains($0) }
+        let kept = Shape.collapse(keptAxes.map { shape[$0] }, [keptAxes.map { strides[$0] }])
+        let reduced = Shape.collapse(reducedAxes.map { shape[$0] }, [reducedAxes.map { strides[$0] }])
+        try checkRank(kept.shape, "reduce \(op.rawValue)")
+        try checkRank(reduced.shape, "reduce \(op.rawValue)")
+        let outCount = Shape.count(keptAxes.map { shape[$0] })
+        let reducedCount = Shape.count(reducedAxes.map { shape[$0] })
+        let out = try allocate(count: outCount, dtype: x.dtype)
+        var group = 1
+        while group < min(reducedCount, 256) { group *= 2 }
+        group = min(group, runtime.device.maxWorkGroupSize)
+        while group & (group - 1) != 0 { group &= group - 1 }  // a power of two for the tree
+        let (cl, identity, _, _) = op.definition
+        let kernel = try runtime.kernel(
+            "reduce_f32", file: Self.reduceFile, options: "-DREDUCE_OP(a,b)=\(cl) -DREDUCE_INIT=\(identity)")
+        try runtime.launch(
+            kernel, global: [outCount * group], local: [group],
+            [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(reducedCount),
+             .i(kept.shape.count), .ints(kept.shape), .ints(kept.strides[0]),
+             .i(reduced.shape.count), .ints(reduced.shape), .ints(reduced.strides[0]),
+             .float(Float(scale)), .local(bytes: group * 4)])
+        return out
+    }
+
+    public func copy(_ x: Storage, offset: Int, strides: [Int], shape: [Int],
+                     into out: Storage, outOffset: Int, outStrides: [Int]) throws {
+        let count = Shape.count(shape)
+        let merged = Shape.collapse(shape, [outStrides, strides])
+        try checkRank(merged.shape, "copy")
+        let kernel = try runtime.kernel("copy_strided_f32", file: Self.copyFile)
+        try runtime.launch(
+            kernel, global: [count],
+            [.buffer(storage(out).mem), .i(outOffset), .ints(merged.strides[0]),
+             .buffer(storage(x).mem), .i(offset), .ints(merged.strides[1]),
+             .i(count), .i(merged.shape.count), .ints(merged.shape)])
+    }
+
+    public func matmul(_ a: Storage, _ aLayout: MatrixLayout, _ b: Storage, _ bLayout: MatrixLayout,
+                       batch: Int, m: Int, n: Int, k: Int) throws -> Storage {
+        let out = try allocate(count: batch * m * n, dtype: a.dtype)
+        try matmul(into: storage(out).mem, offset: 0, batchStride: m * n, a, aLayout, b, bLayout, batch: batch, m: m, n: n, k: k)
+        return out
+    }
+
+    /// `matmul_f32` writing C[b] at `offset + b * batchStride` of `c` (rows of C are contiguous).
+    func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: Storage, _ aLayout: MatrixLayout,
+                _ b: Storage, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int) throws {
+        try matmul(into: c, offset: offset, batchStride: batchStride, storage(a).mem, aLayout, storage(b).mem, bLayout,
+                   batch: batch, m: m, n: n, k: k)
+    }
+
+    func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: CLBuffer, _ aLayout: MatrixLayout,
+                _ b: CLBuffer, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int) throws {
+        let kernel = try runtime.kernel("matmul_f32", file: Self.matmulFile)
+        try runtime.launch(
+            kernel, global: [(n + 15) / 16, (m + 3) / 4, batch],
+            [.buffer(c), .i(offset), .i(batchStride),
+             .buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride),
+             .buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride), .i(bLayout.columnStride),
+             .i(m), .i(n), .i(k)])
+    }
+
+    public func synchronize() throws { try runtime.finish() }
+
+    func checkRank(_ shape: [Int], _ op: String) throws {
+        guard shape.count <= 8 else {
+            throw TensorError.unsupported(op: op, reason: "kernels take at most 8 dimensions after merging, got shape \(shape)")
+        }
+    }
+}

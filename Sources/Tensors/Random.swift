@@ -1,0 +1,30 @@
+/// A small seeded generator (SplitMix64) for host-side test data and initial values:
+/// the same seed gives the same numbers on every machine.
+public struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform value in `range`.
+    public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
+        range.lowerBound + (range.upperBound - range.lowerBound) * Double(next() >> 11) / Double(1 << 53)
+    }
+}
+
+extension Tensor {
+    /// A tensor of uniform values in `range`, generated on the host from `seed`.
+    public static func uniform(_ shape: [Int], in range: ClosedRange<Double> = -1...1, seed: UInt64,
+                               dtype: DType = .float32, on device: Device = .cpu) throws -> Tensor {
+        var generator = SeededGenerator(seed: seed)
+        let values = (0..<Shape.count(shape)).map { _ in generator.uniform(range) }
+        return try Tensor(values, shape: shape, dtype: dtype, on: device)
+    }
+}

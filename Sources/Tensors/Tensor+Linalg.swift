@@ -1,0 +1,56 @@
+// Matrix products and convolution.
+
+extension Tensor {
+    /// The matrix product over the last two dimensions, `[..., M, K] · [..., K, N]`; a rank-2
+    /// operand is shared by every batch. `transposeSelf` / `transposeOther` read an operand's
+    /// last two dimensions swapped, without a copy.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) throws -> Tensor {
+        try checkDevice(other, op: "matmul")
+        guard (2...3).contains(rank), (2...3).contains(other.rank) else {
+            throw TensorError.shapeMismatch(op: "matmul", shapes: [shape, other.shape], reason: "must be of rank 2 or 3")
+        }
+        func layout(_ t: Tensor, transposed: Bool) -> (rows: Int, columns: Int, batch: Int, layout: MatrixLayout) {
+            let r = t.shape[t.rank - 2], c = t.shape[t.rank - 1]
+            let batch = t.rank == 3 ? t.shape[0] : 1
+            let batchStride = t.rank == 3 ? r * c : 0
+            return transposed
+                ? (c, r, batch, MatrixLayout(batchStride: batchStride, rowStride: 1, columnStride: c))
+                : (r, c, batch, MatrixLayout(batchStride: batchStride, rowStride: c, columnStride: 1))
+        }
+        let a = layout(self, transposed: transposeSelf), b = layout(other, transposed: transposeOther)
+        guard a.columns == b.rows, a.batch == b.batch || rank == 2 || other.rank == 2 else {
+            throw TensorError.shapeMismatch(
+                op: "matmul", shapes: [shape, other.shape],
+                reason: "do not multiply (transposeSelf \(transposeSelf), transposeOther \(transposeOther))")
+        }
+        let batch = Swift.max(a.batch, b.batch)
+        let result = try device.backend.matmul(storage, a.layout, other.storage, b.layout,
+                                               batch: batch, m: a.rows, n: b.columns, k: a.columns)
+        let outShape = (rank == 3 || other.rank == 3) ? [batch, a.rows, b.columns] : [a.rows, b.columns]
+        return Tensor(storage: result, shape: outShape, device: device)
+    }
+
+    /// 2-D cross-correlation (like `F.conv2d`) of this `[N, C, H, W]` tensor with `weight`
+    /// `[O, C/groups, KH, KW]`, giving `[N, O, OH, OW]`.
+    public func conv2d(_ weight: Tensor, stride: (y: Int, x: Int) = (1, 1), padding: (y: Int, x: Int) = (0, 0),
+                       groups: Int = 1) throws -> Tensor {
+        try checkDevice(weight, op: "conv2d")
+        let p = Conv2dParameters(stride: stride, padding: padding, groups: groups)
+        guard rank == 4, weight.rank == 4 else {
+            throw TensorError.shapeMismatch(op: "conv2d", shapes: [shape, weight.shape], reason: "must both be of rank 4 (NCHW and OIHW)")
+        }
+        guard groups >= 1, stride.y >= 1, stride.x >= 1, padding.y >= 0, padding.x >= 0 else {
+            throw TensorError.invalidArgument(op: "conv2d", reason: "stride \(stride), padding \(padding), groups \(groups) out of range")
+        }
+        guard shape[1] == weight.shape[1] * groups, weight.shape[0] % groups == 0 else {
+            throw TensorError.shapeMismatch(
+                op: "conv2d", shapes: [shape, weight.shape], reason: "do not agree on channels with \(groups) group(s)")
+        }
+        let (oh, ow) = p.outputSize(height: shape[2], width: shape[3], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3])
+        guard oh >= 1, ow >= 1 else {
+            throw TensorError.shapeMismatch(op: "conv2d", shapes: [shape, weight.shape], reason: "leave no output with padding \(padding)")
+        }
+        let result = try device.backend.conv2d(storage, shape: shape, weight.storage, shape: weight.shape, p)
+        return Tensor(storage: result, shape: [shape[0], weight.shape[0], oh, ow], device: device)
+    }
+}
