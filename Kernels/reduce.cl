@@ -36,9 +36,9 @@ __kernel void reduce_f32(__global float* out, __global const float* in, int redu
     }
     scratch[lid] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int half = groupSize / 2; half > 0; half /= 2) {
-        if (lid < half) {
-            const float a = scratch[lid], b = scratch[lid + half];
+    for (int width = groupSize / 2; width > 0; width /= 2) {
+        if (lid < width) {
+            const float a = scratch[lid], b = scratch[lid + width];
             scratch[lid] = REDUCE_OP(a, b);
         }
         barrier(CLK_LOCAL_MEM_FENCE);

@@ -1,0 +1,43 @@
+import Tensors
+
+extension KernelChecks {
+    /// `matmul_f32`: plain, batched, broadcast batch, transposed operands, full register blocks and edges.
+    static var matmul: [KernelCheck] {
+        let tolerance = Tolerance.accumulation
+        return [
+            KernelCheck("matmul_f32", family: "matmul", tolerance: tolerance, shapes: [
+                [[7, 33], [33, 65]], [[1, 1], [1, 1]], [[65, 3], [3, 17]], [[8, 64], [64, 32]], [[4, 16], [16, 16]],
+                [[33, 1], [1, 65]],
+            ]) { try $0[0].matmul($0[1]) },
+            KernelCheck("matmul_f32 batched", family: "matmul", tolerance: tolerance, shapes: [
+                [[3, 5, 7], [3, 7, 33]], [[1, 4, 16], [1, 16, 32]], [[3, 5, 7], [7, 9]], [[5, 7], [2, 7, 3]],
+            ]) { try $0[0].matmul($0[1]) },
+            KernelCheck("matmul_f32 transposed A", family: "matmul", tolerance: tolerance, shapes: [
+                [[33, 7], [33, 65]], [[2, 16, 8], [2, 16, 32]],
+            ]) { try $0[0].matmul($0[1], transposeSelf: true) },
+            KernelCheck("matmul_f32 transposed B", family: "matmul", tolerance: tolerance, shapes: [
+                [[7, 33], [65, 33]], [[2, 8, 16], [2, 32, 16]],
+            ]) { try $0[0].matmul($0[1], transposeOther: true) },
+        ]
+    }
+
+    /// `im2col_f32` with `matmul_f32`: 3×3, 1×1, strided, grouped, 4×4, 5×5 valid; parameters are
+    /// stride y, stride x, padding y, padding x, groups.
+    static var conv: [KernelCheck] {
+        [
+            KernelCheck("im2col_f32 conv2d", family: "conv", tolerance: Tolerance(absolute: 5e-5, relative: 1e-5), cases: [
+                .init([[1, 3, 7, 7], [5, 3, 3, 3]], [1, 1, 1, 1, 1]),
+                .init([[2, 4, 9, 9], [6, 4, 1, 1]], [1, 1, 0, 0, 1]),
+                .init([[3, 5, 11, 13], [7, 5, 3, 3]], [2, 2, 1, 1, 1]),
+                .init([[2, 6, 7, 7], [4, 3, 3, 3]], [1, 1, 1, 1, 2]),
+                .init([[1, 2, 8, 8], [3, 2, 4, 4]], [1, 1, 2, 1, 1]),
+                .init([[1, 3, 9, 9], [2, 3, 5, 5]], [1, 2, 0, 0, 1]),
+                .init([[2, 33, 5, 5], [65, 33, 3, 3]], [1, 1, 1, 1, 1]),
+                .init([[1, 4, 6, 6], [4, 1, 3, 3]], [2, 1, 1, 0, 4]),
+                .init([[2, 3, 5, 5], [2, 3, 1, 1]], [2, 2, 0, 0, 1]),
+            ]) { inputs, p in
+                try inputs[0].conv2d(inputs[1], stride: (p[0], p[1]), padding: (p[2], p[3]), groups: p[4])
+            },
+        ]
+    }
+}

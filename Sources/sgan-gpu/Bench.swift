@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Tensors
+
+/// `sgan-gpu bench`: throughput of the compute kernels (GFLOP/s), median of several runs.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure kernel throughput: matmul and conv2d GFLOP/s, median of several runs.")
+
+    @OptionGroup var options: DeviceOptions
+
+    @Option(help: "Timed runs per measurement (the median is reported).")
+    var runs = 5
+
+    @Flag(help: "Print one JSON object per measurement.")
+    var json = false
+
+    func run() throws {
+        let device = try Device.select(options.device)
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        if !json { print("benchmarking on \(device), median of \(runs) runs") }
+        for item in KernelBenchmark.standard(onCPU: device.isReference) {
+            let result = try item.measure(on: device, runs: runs)
+            if json {
+                print(#"{"name":"\#(item.name)","gflops":\#(String(format: "%.2f", result.gflops)),"ms":\#(String(format: "%.3f", result.seconds * 1000))}"#)
+            } else {
+                print("\(item.name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%8.2f", result.gflops)) GFLOP/s  \(String(format: "%9.3f", result.seconds * 1000)) ms")
+            }
+        }
+    }
+}
+
+/// One timed op with its floating-point operation count.
+struct KernelBenchmark {
+    let name: String
+    let flops: Double
+    let inputs: [[Int]]
+    let body: ([Tensor]) throws -> Tensor
+
+    /// Matmul and conv2d shapes of StyleGAN2's layers (a 512-channel 3×3 conv at 16×16, a mapping layer).
+    static func standard(onCPU: Bool) -> [KernelBenchmark] {
+        // The reference backend is for correctness; give it shapes it finishes in seconds.
+        let s = onCPU ? 8 : 1
+        func matmul(_ m: Int, _ n: Int, _ k: Int) -> KernelBenchmark {
+            KernelBenchmark(name: "matmul \(m)x\(k) * \(k)x\(n)", flops: 2.0 * Double(m * n * k), inputs: [[m, k], [k, n]]) {
+                try $0[0].matmul($0[1])
+            }
+        }
+        func conv(_ n: Int, _ c: Int, _ o: Int, _ hw: Int, _ k: Int) -> KernelBenchmark {
+            KernelBenchmark(
+                name: "conv2d \(k)x\(k) \(c)->\(o) at \(hw)x\(hw), batch \(n)",
+                flops: 2.0 * Double(n * o * hw * hw * c * k * k), inputs: [[n, c, hw, hw], [o, c, k, k]]
+            ) { try $0[0].conv2d($0[1], padding: (k / 2, k / 2)) }
+        }
+        return [
+            matmul(1024 / s, 1024 / s, 1024 / s),
+            matmul(512 / s, 512 / s, 512 / s),
+            matmul(8, 512, 512),
+            conv(4 / min(s, 4), 512 / s, 512 / s, 16, 3),
+            conv(4 / min(s, 4), 256 / s, 256 / s, 32, 3),
+            conv(4 / min(s, 4), 512 / s, 3, 32, 1),
+        ]
+    }
+
+    /// Median seconds of `runs` timed runs after one warm-up run.
+    func measure(on device: Device, runs: Int) throws -> (seconds: Double, gflops: Double) {
+        let tensors = try inputs.enumerated().map { i, shape in
+            try Tensor.uniform(shape, seed: UInt64(i + 1), on: device)
+        }
+        _ = try body(tensors).toArray()
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try body(tensors)
+            try device.backend.synchronize()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let median = times.sorted()[times.count / 2]
+        return (median, flops / median / 1e9)
+    }
+}

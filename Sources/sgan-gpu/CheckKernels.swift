@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import KernelChecks
+import Tensors
+
+/// `sgan-gpu check-kernels`: every registered kernel check against the CPU reference.
+struct CheckKernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-kernels",
+        abstract: "Check every kernel on a device against the CPU reference.",
+        discussion: "Prints one row per check (max error, tolerance) and ends with 'N passed, M failed'; exits non-zero when any check fails.")
+
+    @OptionGroup var options: DeviceOptions
+
+    @Option(help: "Run only the checks whose name contains this text.")
+    var filter: String?
+
+    func run() throws {
+        let device = try Device.select(options.device)
+        print("checking kernels on \(device) against \(Device.cpu)")
+        if device.isReference { print("note: the device under test is the reference itself; choose --device opencl to test kernels") }
+        var passed = 0, failed = 0
+        for check in KernelChecks.all where filter.map({ check.name.contains($0) }) ?? true {
+            let result = Parity.run(check, on: device)
+            print(Parity.row(result))
+            if result.passed { passed += 1 } else { failed += 1 }
+        }
+        print("\(passed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode.failure }
+    }
+}
