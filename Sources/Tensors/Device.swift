@@ -25,6 +25,11 @@ public final class Device: CustomStringConvertible {
     /// The OpenCL runtime of this device, nil for the reference backend.
     public var openCL: OpenCLDevice? { (backend as? OpenCLBackend)?.runtime }
 
+    /// A device of its own on `runtime` (not shared with `select`), e.g. to measure one pool.
+    public static func opencl(_ runtime: OpenCLDevice) -> Device {
+        Device(backend: OpenCLBackend(runtime: runtime), spec: runtime.device.spec)
+    }
+
     private static var opened: [String: Device] = [:]
     private static let lock = NSLock()
 
@@ -47,7 +52,7 @@ public final class Device: CustomStringConvertible {
             let available = (try? CLPlatform.all().flatMap { try $0.devices() }.map(\.spec)) ?? []
             throw TensorError.unknownDevice(spec, valid: ["cpu", "opencl"] + available)
         }
-        let device = Device(backend: OpenCLBackend(runtime: runtime), spec: runtime.device.spec)
+        let device = Device.opencl(runtime)
         opened[spec] = device
         opened[device.spec] = device
         return device

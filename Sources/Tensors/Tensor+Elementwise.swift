@@ -19,6 +19,8 @@ extension Tensor {
     public func relu() throws -> Tensor { try unary(.relu) }
     /// `x > 0 ? x : alpha * x`.
     public func leakyRelu(alpha: Double = 0.2) throws -> Tensor { try unary(.leakyRelu, alpha) }
+    /// `x > 0 ? 1 : 0`.
+    public func step() throws -> Tensor { try unary(.step) }
     /// `x * scale + shift`.
     public func affine(scale: Double, shift: Double = 0) throws -> Tensor { try unary(.affine, scale, shift) }
     public func pow(_ exponent: Double) throws -> Tensor { try unary(.pow, exponent) }

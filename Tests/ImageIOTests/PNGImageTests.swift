@@ -1,0 +1,46 @@
+import Foundation
+import ImageIO
+import Testing
+
+@Suite struct PNGImageTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-png-\(getpid())")
+
+    init() throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    @Test(arguments: [1, 3, 4])
+    func roundTrip(channels: Int) throws {
+        let (width, height) = (7, 5)
+        let pixels = (0..<(width * height * channels)).map { UInt8(($0 * 37) % 256) }
+        let image = try PNGImage(width: width, height: height, channels: channels, pixels: pixels)
+        let path = folder.appendingPathComponent("image\(channels).png").path
+        try image.write(path: path)
+        #expect(try PNGImage.read(path: path) == image)
+        // No temporary file is left beside it.
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(!names.contains { $0.contains(".tmp-") })
+    }
+
+    @Test func convertsOnRead() throws {
+        let gray = try PNGImage(width: 2, height: 1, channels: 1, pixels: [0, 255])
+        let path = folder.appendingPathComponent("gray.png").path
+        try gray.write(path: path)
+        let rgb = try PNGImage.read(path: path, channels: 3)
+        #expect(rgb.channels == 3)
+        #expect(rgb.pixels == [0, 0, 0, 255, 255, 255])
+    }
+
+    @Test func badInputSaysWhatIsWrong() throws {
+        let path = folder.appendingPathComponent("not-a-png.png").path
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
+        #expect { _ = try PNGImage.read(path: path) } throws: { error in
+            "\(error)".hasPrefix(path + ": PNG: ")
+        }
+        #expect { _ = try PNGImage.read(path: folder.appendingPathComponent("missing.png").path) } throws: { error in
+            "\(error)".contains("cannot read the file")
+        }
+        #expect(throws: PNGError.self) { _ = try PNGImage(width: 2, height: 2, channels: 3, pixels: [1, 2, 3]) }
+        #expect(throws: PNGError.self) { _ = try PNGImage(width: 1, height: 1, channels: 2, pixels: [1, 2]) }
+    }
+}

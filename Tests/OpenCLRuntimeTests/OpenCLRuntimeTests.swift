@@ -1,0 +1,134 @@
+import Foundation
+import OpenCLRuntime
+import Testing
+
+/// The first OpenCL device, or nil (with the reason printed) when this machine has no platform.
+let openCLDevice: OpenCLDevice? = {
+    do {
+        return try OpenCLDevice.openDefault()
+    } catch {
+        print("OpenCL tests skipped: \(error)")
+        return nil
+    }
+}()
+
+@Suite struct CLErrorTests {
+    @Test func statusNamesAreSpelledOut() {
+        let error = CLError(call: "clEnqueueNDRangeKernel(matmul_f32)", status: -5)
+        #expect(error.statusName == "CL_OUT_OF_RESOURCES")
+        #expect(error.description == "clEnqueueNDRangeKernel(matmul_f32) failed with CL_OUT_OF_RESOURCES (-5)")
+        #expect(CLError.name(of: -1001) == "CL_PLATFORM_NOT_FOUND_KHR")
+        #expect(CLError.name(of: -9999) == "unknown OpenCL status")
+    }
+
+    @Test func checkThrowsOnlyOnFailure() throws {
+        try clCheck(0, "clFinish")
+        #expect(throws: CLError(call: "clFinish", status: -36)) { try clCheck(-36, "clFinish") }
+    }
+}
+
+@Suite(.enabled(if: openCLDevice != nil, "no OpenCL platform on this machine"))
+struct OpenCLDeviceTests {
+    let runtime = openCLDevice!
+
+    @Test func syntaxErrorReportsFileAndBuildLog() {
+        let source = "__kernel void broken(__global float* x) { x[0] = undefined_name + ; }"
+        do {
+            _ = try runtime.program(source: source, file: "broken.cl")
+            Issue.record("a kernel with a syntax error built")
+        } catch let error as CLBuildError {
+            #expect(error.file == "broken.cl")
+            #expect(error.log.contains("undefined_name") || error.log.contains("error"))
+            #expect(error.description.contains("clBuildProgram(broken.cl) failed with CL_BUILD_PROGRAM_FAILURE"))
+            #expect(error.description.contains(error.log))
+        } catch {
+            Issue.record("expected CLBuildError, got \(error)")
+        }
+    }
+
+    @Test func missingKernelFileIsNamed() {
+        #expect {
+            _ = try runtime.kernel("nothing_f32", file: "nothing.cl")
+        } throws: { error in
+            "\(error)".contains("nothing.cl") && "\(error)".contains("elementwise.cl")
+        }
+    }
+
+    @Test func missingKernelNameIsNamed() {
+        #expect {
+            _ = try runtime.kernel("no_such_kernel", file: "copy.cl")
+        } throws: { error in
+            (error as? CLError)?.description == "clCreateKernel(no_such_kernel in copy.cl) failed with CL_INVALID_KERNEL_NAME (-46)"
+        }
+    }
+
+    @Test func programsAreCachedPerOptions() throws {
+        let a = try runtime.kernel("fill_f32", file: "copy.cl")
+        let count = runtime.programCount
+        let b = try runtime.kernel("fill_f32", file: "copy.cl")
+        #expect(a === b)
+        #expect(runtime.programCount == count)
+        _ = try runtime.kernel("fill_f32", file: "copy.cl", options: "-DUNUSED=1")
+        #expect(runtime.programCount == count + 1)
+    }
+
+    @Test func launchWriteAndRead() throws {
+        let buffer = try runtime.pool.buffer(byteCount: 37 * 4)
+        let values = (0..<37).map { Float($0) }
+        try values.withUnsafeBytes { try runtime.write(buffer.buffer, bytes: $0) }
+        var back = [Float](repeating: 0, count: 37)
+        try back.withUnsafeMutableBytes { try runtime.read(buffer.buffer, into: $0) }
+        #expect(back == values)
+
+        let fill = try runtime.kernel("fill_f32", file: "copy.cl")
+        try runtime.launch(fill, global: [33], [.buffer(buffer.buffer), .i(33), .float(2.5)])
+        try back.withUnsafeMutableBytes { try runtime.read(buffer.buffer, into: $0) }
+        #expect(back == [Float](repeating: 2.5, count: 33) + values[33...])
+    }
+
+    @Test func poolReusesReleasedBuffers() throws {
+        // A device of its own, so that tests running beside this one do not touch its pool.
+        let pool = try OpenCLDevice(device: runtime.device).pool
+        do { _ = try pool.buffer(byteCount: 12_345) }
+        let afterFirst = pool.statistics
+        do { _ = try pool.buffer(byteCount: 12_345) }
+        let afterSecond = pool.statistics
+        #expect(afterFirst.allocations == 1)
+        #expect(afterFirst.bytesAllocated >= 12_345)
+        #expect(afterSecond.allocations == 1)
+        #expect(afterSecond.reuses == afterFirst.reuses + 1)
+    }
+
+    @Test func badLaunchNamesKernelAndStatus() throws {
+        let fill = try runtime.kernel("fill_f32", file: "copy.cl")
+        // A local size that does not divide the global size is invalid in OpenCL 1.2 semantics
+        // or larger than the device allows; either way the error names the kernel.
+        #expect {
+            try runtime.launch(fill, global: [7], local: [1 << 20], [.i(7), .i(7), .float(0)])
+        } throws: { error in
+            "\(error)".contains("fill_f32")
+        }
+    }
+}
+
+@Suite struct PlatformTests {
+    @Test(.enabled(if: openCLDevice != nil, "no OpenCL platform on this machine"))
+    func devicesHaveNamesAndSpecs() throws {
+        let devices = try CLPlatform.all().flatMap { try $0.devices() }
+        #expect(!devices.isEmpty)
+        for device in devices {
+            #expect(!device.name.isEmpty)
+            #expect(device.spec.hasPrefix("opencl:"))
+            #expect(device.computeUnits >= 1)
+        }
+    }
+
+    @Test(.enabled(if: openCLDevice != nil, "no OpenCL platform on this machine"))
+    func outOfRangeDeviceListsValidOnes() {
+        #expect {
+            _ = try OpenCLDevice.open(platform: 0, device: 99)
+        } throws: { error in
+            "\(error)".contains("opencl:0:99") && "\(error)".contains("opencl:0:0")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// Runs the `sgan-gpu` binary built beside the test bundle with `arguments` and `environment`
+/// added to this process's; returns its exit status, standard output and standard error.
+func runCommand(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let binary = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("sgan-gpu") }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    let process = Process()
+    process.executableURL = try #require(binary, "sgan-gpu not found beside \(folder.path)")
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+let hasOpenCL: Bool = (try? runCommand(["devices"]).status) == 0
+
+@Suite struct CommandTests {
+    @Test func noPlatformGivesOneClearLine() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-no-icd-\(getpid())")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        for command in [["devices"], ["check-kernels"], ["bench", "--runs", "1"]] {
+            let result = try runCommand(command, environment: ["OCL_ICD_VENDORS": empty.path, "SGAN_DEVICE": ""])
+            #expect(result.status != 0)
+            let lines = result.err.split(separator: "\n")
+            #expect(lines.count == 1, "\(command): \(result.err)")
+            #expect(result.err.hasPrefix("error: no OpenCL platform found"))
+            #expect(result.err.contains("apt-get install pocl-opencl-icd"))
+        }
+    }
+
+    @Test func badDeviceListsValidChoices() throws {
+        let result = try runCommand(["check-kernels", "--device", "tpu"])
+        #expect(result.status != 0)
+        #expect(result.err.hasPrefix("error: unknown device 'tpu'; valid choices: cpu, opencl"))
+    }
+
+    @Test(.enabled(if: hasOpenCL, "no OpenCL platform on this machine"))
+    func devicesListsEachDevice() throws {
+        let result = try runCommand(["devices"])
+        #expect(result.status == 0)
+        #expect(result.out.contains("opencl:0:0"))
+        #expect(result.out.contains("compute units"))
+        #expect(result.out.contains("GiB global memory"))
+    }
+
+    @Test(.enabled(if: hasOpenCL, "no OpenCL platform on this machine"))
+    func checkKernelsEndsWithCounts() throws {
+        let result = try runCommand(["check-kernels", "--device", "opencl", "--filter", "matmul"])
+        #expect(result.status == 0)
+        let last = result.out.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last == "4 passed, 0 failed")
+    }
+}

@@ -1,0 +1,65 @@
+import KernelChecks
+import OpenCLRuntime
+import Tensors
+import Testing
+
+/// The OpenCL device under test, or nil (with the reason printed) when no platform exists.
+let openCL: Device? = {
+    do {
+        return try Device.select("opencl")
+    } catch {
+        print("OpenCL parity tests skipped: \(error)")
+        return nil
+    }
+}()
+
+/// Every registered kernel check, on OpenCL against the CPU reference, through the parity helper.
+@Suite(.enabled(if: openCL != nil, "no OpenCL platform on this machine"))
+struct KernelParityTests {
+    @Test(arguments: KernelChecks.names)
+    func parity(_ name: String) throws {
+        let check = try #require(KernelChecks.named(name))
+        let result = Parity.run(check, on: openCL!)
+        print(Parity.row(result))
+        #expect(result.passed, "\(result.failure ?? "")")
+    }
+
+    @Test func checkNamesAreUniqueAndNameTheirKernel() {
+        #expect(Set(KernelChecks.names).count == KernelChecks.names.count)
+        for name in KernelChecks.names {
+            #expect(name.split(separator: " ")[0].hasSuffix("_f32"), "\(name) does not start with its kernel's name")
+        }
+    }
+
+    /// The helper must fail a wrong kernel: compare an op against a different one.
+    @Test func parityCatchesAWrongResult() {
+        let wrong = KernelCheck("binary_f32 add (deliberately wrong)", family: "elementwise", tolerance: .exact,
+                                shapes: [[[7], [7]]]) { inputs in
+            inputs[0].device.isReference ? try inputs[0] + inputs[1] : try inputs[0] - inputs[1]
+        }
+        let result = Parity.run(wrong, on: openCL!)
+        #expect(!result.passed)
+        #expect(result.maxAbsoluteError > 0.01)
+    }
+
+    @Test func steadyStateAllocatesNothing() throws {
+        // A device of its own, so that tests running beside this one do not touch its pool.
+        let runtime = try OpenCLDevice(device: try #require(openCL?.openCL).device)
+        let device = Device.opencl(runtime)
+        let x = try Tensor.uniform([2, 3, 9, 9], seed: 1, on: device)
+        let w = try Tensor.uniform([5, 3, 3, 3], seed: 2, on: device)
+        let ones = try Tensor.ones([1, 1], on: device)
+        func step() throws -> [Float] {
+            let y = try x.conv2d(w, padding: (1, 1)).leakyRelu()
+            let z = try (y * y).sum(axes: [1, 2, 3]).reshape([2, 1]).matmul(ones)
+            return try z.toArray()
+        }
+        let first = try step()
+        let allocations = runtime.pool.statistics.allocations
+        #expect(allocations > 0)
+        let second = try step()
+        #expect(runtime.pool.statistics.allocations == allocations, "a repeated step allocated new buffers")
+        #expect(runtime.pool.statistics.reuses > 0)
+        #expect(first == second)
+    }
+}
