@@ -48,6 +48,7 @@ let package = Package(
 
         .testTarget(name: "OpenCLRuntimeTests", dependencies: ["OpenCLRuntime"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "KernelChecks"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Tensors", "KernelChecks"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
         .testTarget(name: "SGANCommandTests", dependencies: ["sgan-gpu"]),

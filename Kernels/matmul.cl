@@ -1,4 +1,5 @@
-// Batched matrix product C[b] = A[b] * B[b] with A: MxK, B: KxN, C: MxN (row-major, contiguous rows).
+// Batched matrix product C[b] = A[b] * B[b], or C[b] += A[b] * B[b] when `accumulate` is set,
+// with A: MxK, B: KxN, C: MxN (row-major, contiguous rows).
 // A and B are read through offsets and strides, so transposes and broadcast batches cost no copy.
 // Each work-item computes a TM x TN block of C in registers; B's rows are read with float8 loads
 // when its columns are contiguous.
@@ -9,7 +10,7 @@
 __kernel void matmul_f32(__global float* c, int cOffset, int cBatchStride,
                          __global const float* a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
                          __global const float* b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
-                         int M, int N, int K)
+                         int M, int N, int K, int accumulate)
 {
     const int n0 = get_global_id(0) * TN;
     const int m0 = get_global_id(1) * TM;
@@ -40,6 +41,12 @@ __kernel void matmul_f32(__global float* c, int cOffset, int cBatchStride,
             c30 = fma(x3, b0, c30); c31 = fma(x3, b1, c31);
         }
         __global float* cr = c + m0 * N + n0;
+        if (accumulate) {
+            c00 += vload8(0, cr); c01 += vload8(1, cr);
+            c10 += vload8(0, cr + N); c11 += vload8(1, cr + N);
+            c20 += vload8(0, cr + 2 * N); c21 += vload8(1, cr + 2 * N);
+            c30 += vload8(0, cr + 3 * N); c31 += vload8(1, cr + 3 * N);
+        }
         vstore8(c00, 0, cr); vstore8(c01, 1, cr); cr += N;
         vstore8(c10, 0, cr); vstore8(c11, 1, cr); cr += N;
         vstore8(c20, 0, cr); vstore8(c21, 1, cr); cr += N;
@@ -60,5 +67,8 @@ __kernel void matmul_f32(__global float* c, int cOffset, int cBatchStride,
             for (int j = 0; j < TN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
     }
     for (int i = 0; i < mCount; ++i)
-        for (int j = 0; j < nCount; ++j) c[(m0 + i) * N + n0 + j] = acc[i][j];
+        for (int j = 0; j < nCount; ++j) {
+            __global float* out = c + (m0 + i) * N + n0 + j;
+            *out = accumulate ? *out + acc[i][j] : acc[i][j];
+        }
 }

@@ -53,6 +53,15 @@ public protocol Backend: AnyObject {
     func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
                 _ parameters: Conv2dParameters) throws -> Storage
 
+    /// The gradient of `conv2d` with respect to its input (a transposed convolution): `g` is
+    /// `[N, O, OH, OW]`, the result has `inputShape`.
+    func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
+                             _ parameters: Conv2dParameters, inputShape: [Int]) throws -> Storage
+
+    /// The gradient of `conv2d` with respect to its weight: the result has `weightShape`.
+    func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
+                              _ parameters: Conv2dParameters, weightShape: [Int]) throws -> Storage
+
     /// Waits until all pending work has finished (for timing).
     func synchronize() throws
 }

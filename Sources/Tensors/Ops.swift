@@ -18,6 +18,8 @@ public enum UnaryOp: String, CaseIterable, Sendable {
     case pow
     /// `min(max(x, p0), p1)`.
     case clamp
+    /// `log(1 + exp(x))`.
+    case softplus
 
     /// The OpenCL C expression and the CPU reference of this op.
     public var definition: (cl: String, reference: (Double, Double, Double) -> Double) {
@@ -38,6 +40,7 @@ public enum UnaryOp: String, CaseIterable, Sendable {
         case .affine: return ("(x*p0+p1)", { x, p0, p1 in x * p0 + p1 })
         case .pow: return ("pow(x,p0)", { x, p0, _ in Foundation.pow(x, p0) })
         case .clamp: return ("fmin(fmax(x,p0),p1)", { x, p0, p1 in Swift.min(Swift.max(x, p0), p1) })
+        case .softplus: return ("(x>20.0f?x:log1p(exp(x)))", { x, _, _ in x > 20 ? x : Foundation.log1p(Foundation.exp(x)) })
         }
     }
 }

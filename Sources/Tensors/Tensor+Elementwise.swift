@@ -4,6 +4,7 @@ extension Tensor {
     /// `op` applied to every element, with scalar parameters `p0` and `p1` (see `UnaryOp`).
     public func unary(_ op: UnaryOp, _ p0: Double = 0, _ p1: Double = 0) throws -> Tensor {
         Tensor(storage: try device.backend.unary(op, storage, p0: p0, p1: p1), shape: shape, device: device)
+            .recorded(op.rawValue, [self]) { g, y in [try op.gradient(x: self, y: y, g: g, p0, p1)] }
     }
 
     public func neg() throws -> Tensor { try unary(.neg) }
@@ -25,6 +26,11 @@ extension Tensor {
     public func affine(scale: Double, shift: Double = 0) throws -> Tensor { try unary(.affine, scale, shift) }
     public func pow(_ exponent: Double) throws -> Tensor { try unary(.pow, exponent) }
     public func clamp(min: Double, max: Double) throws -> Tensor { try unary(.clamp, min, max) }
+    /// `log(1 + exp(x))`, computed without overflow.
+    public func softplus() throws -> Tensor { try unary(.softplus) }
+
+    /// `self + (other - self) * t`: linear interpolation (EMA, w_avg tracking, truncation).
+    public func lerp(_ other: Tensor, _ t: Double) throws -> Tensor { try self + (other - self) * t }
 
     /// `op(self, other)` elementwise, broadcasting both to a common shape (NumPy rules).
     public func binary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor {
@@ -36,6 +42,7 @@ extension Tensor {
             op, storage, strides: Shape.broadcastStrides(self.shape, to: shape),
             other.storage, strides: Shape.broadcastStrides(other.shape, to: shape), shape: shape)
         return Tensor(storage: result, shape: shape, device: device)
+            .recorded(op.rawValue, [self, other]) { g, y in try op.gradients(a: self, b: other, y: y, g: g) }
     }
 
     public func maximum(_ other: Tensor) throws -> Tensor { try binary(.maximum, other) }

@@ -27,7 +27,19 @@ extension Tensor {
         let result = try device.backend.matmul(storage, a.layout, other.storage, b.layout,
                                                batch: batch, m: a.rows, n: b.columns, k: a.columns)
         let outShape = (rank == 3 || other.rank == 3) ? [batch, a.rows, b.columns] : [a.rows, b.columns]
-        return Tensor(storage: result, shape: outShape, device: device)
+        return Tensor(storage: result, shape: outShape, device: device).recorded("matmul", [self, other]) { g, _ in
+            let (tA, tB) = (transposeSelf, transposeOther)
+            // op(A)·op(B) = C: d op(A) = g·op(B)ᵀ and d op(B) = op(A)ᵀ·g, transposed back where op transposes.
+            let gradA = self.requiresGrad
+                ? try (tA ? other.matmul(g, transposeSelf: tB, transposeOther: true)
+                          : g.matmul(other, transposeOther: !tB)).sum(toShape: self.shape)
+                : nil
+            let gradB = other.requiresGrad
+                ? try (tB ? g.matmul(self, transposeSelf: true, transposeOther: tA)
+                          : self.matmul(g, transposeSelf: !tA)).sum(toShape: other.shape)
+                : nil
+            return [gradA, gradB]
+        }
     }
 
     /// 2-D cross-correlation (like `F.conv2d`) of this `[N, C, H, W]` tensor with `weight`
@@ -52,5 +64,37 @@ extension Tensor {
         }
         let result = try device.backend.conv2d(storage, shape: shape, weight.storage, shape: weight.shape, p)
         return Tensor(storage: result, shape: [shape[0], weight.shape[0], oh, ow], device: device)
+            .recorded("conv2d", [self, weight]) { g, _ in
+                [self.requiresGrad ? try g.conv2dBackwardInput(weight, p, inputShape: self.shape) : nil,
+                 weight.requiresGrad ? try self.conv2dBackwardWeight(g, p, weightShape: weight.shape) : nil]
+            }
+    }
+
+    /// The gradient of `conv2d` with respect to its input, for this output gradient `[N, O, OH, OW]`:
+    /// a transposed convolution with `weight`, giving `inputShape`. Differentiable in both operands.
+    public func conv2dBackwardInput(_ weight: Tensor, _ p: Conv2dParameters, inputShape: [Int]) throws -> Tensor {
+        try checkDevice(weight, op: "conv2dBackwardInput")
+        let result = try device.backend.conv2dBackwardInput(storage, shape: shape, weight.storage, shape: weight.shape, p,
+                                                            inputShape: inputShape)
+        return Tensor(storage: result, shape: inputShape, device: device)
+            .recorded("conv2dBackwardInput", [self, weight]) { u, _ in
+                // Linear in both: <u, convᵀ(g, w)> = <conv(u, w), g>.
+                [self.requiresGrad ? try u.conv2d(weight, stride: p.stride, padding: p.padding, groups: p.groups) : nil,
+                 weight.requiresGrad ? try u.conv2dBackwardWeight(self, p, weightShape: weight.shape) : nil]
+            }
+    }
+
+    /// The gradient of `conv2d` with respect to its weight, for this input and the output
+    /// gradient `g`. Differentiable in both operands.
+    public func conv2dBackwardWeight(_ g: Tensor, _ p: Conv2dParameters, weightShape: [Int]) throws -> Tensor {
+        try checkDevice(g, op: "conv2dBackwardWeight")
+        let result = try device.backend.conv2dBackwardWeight(storage, shape: shape, g.storage, shape: g.shape, p,
+                                                             weightShape: weightShape)
+        return Tensor(storage: result, shape: weightShape, device: device)
+            .recorded("conv2dBackwardWeight", [self, g]) { v, _ in
+                // Linear in both: <v, dW(x, g)> = <conv(x, v), g>.
+                [self.requiresGrad ? try g.conv2dBackwardInput(v, p, inputShape: self.shape) : nil,
+                 g.requiresGrad ? try self.conv2d(v, stride: p.stride, padding: p.padding, groups: p.groups) : nil]
+            }
     }
 }

@@ -5,10 +5,20 @@ extension Tensor {
     public func reduce(_ op: ReduceOp, axes: [Int], keepDims: Bool = false, scale: Double = 1) throws -> Tensor {
         let axes = try normalizedAxes(axes.isEmpty ? Array(0..<rank) : axes, op: op.rawValue)
         let result = try device.backend.reduce(op, storage, shape: shape, axes: axes, scale: scale)
-        let outShape = keepDims
-            ? shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
-            : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
-        return Tensor(storage: result, shape: outShape, device: device)
+        let keptShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+        let outShape = keepDims ? keptShape : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
+        return Tensor(storage: result, shape: outShape, device: device).recorded(op.rawValue, [self]) { g, y in
+            let spread = try g.reshape(keptShape).expand(to: self.shape)
+            switch op {
+            case .sum:
+                return [scale == 1 ? spread : try spread * scale]
+            case .max, .min:
+                // Every element equal to the extreme gets the gradient.
+                let extreme = try y.reshape(keptShape)
+                let beyond = op == .max ? try extreme.greater(self) : try self.greater(extreme)
+                return [try spread * (1.0 - beyond) * scale]
+            }
+        }
     }
 
     /// Sum over `axes` (all when empty).

@@ -13,6 +13,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "reshape", shapes: [shape, newShape], reason: "hold different numbers of elements")
         }
         return Tensor(storage: storage, shape: newShape, device: device)
+            .recorded("reshape", [self]) { g, _ in [try g.reshape(self.shape)] }
     }
 
     /// Dimensions reordered: result dimension i is this tensor's dimension `order[i]`.
@@ -21,7 +22,10 @@ extension Tensor {
             throw TensorError.invalidArgument(op: "permute", reason: "\(order) is not a permutation of the axes of shape \(shape)")
         }
         let strides = Shape.strides(shape)
+        var inverse = order
+        for (i, axis) in order.enumerated() { inverse[axis] = i }
         return try stridedCopy(shape: order.map { shape[$0] }, offset: 0, strides: order.map { strides[$0] })
+            .recorded("permute", [self]) { g, _ in [try g.permute(inverse)] }
     }
 
     /// Dimensions `a` and `b` swapped (negative axes count from the end).
@@ -42,6 +46,30 @@ extension Tensor {
         outShape[axis] = range.count
         let strides = Shape.strides(shape)
         return try stridedCopy(shape: outShape, offset: range.lowerBound * strides[axis], strides: strides)
+            .recorded("slice", [self]) { g, _ in
+                // Zeros around the slice: the gradient of the elements that were cut away.
+                var pieces: [Tensor] = []
+                var before = self.shape, after = self.shape
+                before[axis] = range.lowerBound
+                after[axis] = self.shape[axis] - range.upperBound
+                if before[axis] > 0 { pieces.append(try Tensor.zeros(before, dtype: g.dtype, on: g.device)) }
+                pieces.append(g)
+                if after[axis] > 0 { pieces.append(try Tensor.zeros(after, dtype: g.dtype, on: g.device)) }
+                return [pieces.count == 1 ? g : try Tensor.concat(pieces, axis: axis)]
+            }
+    }
+
+    /// The elements in reverse order along each of `axes`.
+    public func flip(axes: [Int]) throws -> Tensor {
+        let axes = try normalizedAxes(axes, op: "flip")
+        var strides = Shape.strides(shape)
+        var offset = 0
+        for axis in axes where shape[axis] > 0 {
+            offset += (shape[axis] - 1) * strides[axis]
+            strides[axis] = -strides[axis]
+        }
+        return try stridedCopy(shape: shape, offset: offset, strides: strides)
+            .recorded("flip", [self]) { g, _ in [try g.flip(axes: axes)] }
     }
 
     /// This tensor repeated along dimensions of size 1 (and new leading ones) to `target`.
@@ -50,6 +78,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "expand", shapes: [shape, target], reason: "do not broadcast to the second")
         }
         return try stridedCopy(shape: target, offset: 0, strides: Shape.broadcastStrides(shape, to: target))
+            .recorded("expand", [self]) { g, _ in [try g.sum(toShape: self.shape)] }
     }
 
     /// The tensors joined along `axis`; all other dimensions must agree.
@@ -81,7 +110,17 @@ extension Tensor {
                              into: out, outOffset: position * outStrides[axis], outStrides: outStrides)
             position += t.shape[axis]
         }
-        return Tensor(storage: out, shape: outShape, device: first.device)
+        var starts: [Int] = []
+        var start = 0
+        for t in tensors {
+            starts.append(start)
+            start += t.shape[axis]
+        }
+        return Tensor(storage: out, shape: outShape, device: first.device).recorded("concat", tensors) { g, _ in
+            try zip(tensors, starts).map { t, start in
+                t.requiresGrad ? try g.slice(axis: axis, start..<(start + t.shape[axis])) : nil
+            }
+        }
     }
 
     /// A contiguous copy of the elements at `offset + k·strides` for every index k of `shape`.

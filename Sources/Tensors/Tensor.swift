@@ -1,6 +1,9 @@
 /// An n-dimensional array of numbers on a `Device`, stored contiguously in row-major order.
 ///
 /// Tensors have reference semantics and are immutable: every op returns a new tensor.
+/// (Optimizers update parameter storage in place; nothing else writes to a tensor.)
+/// While gradients are recorded (`GradMode`), an op on a tensor that `requiresGrad` records
+/// how to differentiate it; see `Tensor+Autograd.swift`.
 /// Ops throw `TensorError` (naming the op and the shapes) for bad arguments and the
 /// backend's error (an OpenCL call and status) when a device fails.
 public final class Tensor: CustomStringConvertible {
@@ -10,6 +13,11 @@ public final class Tensor: CustomStringConvertible {
     public let device: Device
     /// The elements, owned by `device`'s backend.
     public let storage: Storage
+    /// Whether gradients flow to this tensor: leaves made with `requiringGrad()`, and results
+    /// of ops recorded from them.
+    public internal(set) var requiresGrad = false
+    /// How this tensor was computed, when the op was recorded.
+    var gradNode: GradNode?
 
     /// Wraps a backend's storage; its count must match `shape`.
     public init(storage: Storage, shape: [Int], device: Device) {

@@ -1,5 +1,45 @@
 import OpenCLRuntime
 
+/// The geometry of one convolution, shared by its forward pass and both gradients.
+struct ConvGeometry {
+    let batch, channels, height, width: Int
+    let outChannels, groupChannels, kh, kw: Int
+    let oh, ow: Int
+    let p: Conv2dParameters
+
+    init(input: [Int], weight: [Int], _ p: Conv2dParameters) {
+        (batch, channels, height, width) = (input[0], input[1], input[2], input[3])
+        (outChannels, groupChannels, kh, kw) = (weight[0], weight[1], weight[2], weight[3])
+        (oh, ow) = p.outputSize(height: height, width: width, kernelHeight: kh, kernelWidth: kw)
+        self.p = p
+    }
+
+    var spatial: Int { oh * ow }
+    var outPerGroup: Int { outChannels / p.groups }
+    /// Rows of one group's im2col matrix: `C/groups · KH · KW`.
+    var rowsPerGroup: Int { groupChannels * kh * kw }
+    /// Rows of the whole im2col matrix: `C · KH · KW`.
+    var rows: Int { channels * kh * kw }
+    var isPointwise: Bool { kh == 1 && kw == 1 && p.stride == (1, 1) && p.padding == (0, 0) }
+
+    /// Images per im2col chunk, so that one chunk's matrix stays under `OpenCLBackend.im2colLimit`.
+    var chunk: Int { max(1, min(batch, OpenCLBackend.im2colLimit / max(1, rows * spatial))) }
+
+    /// Weight of group g as an `O/groups × rowsPerGroup` matrix (shared by every image).
+    func weight(group g: Int, transposed: Bool = false) -> MatrixLayout {
+        let offset = g * outPerGroup * rowsPerGroup
+        return transposed
+            ? MatrixLayout(offset: offset, batchStride: 0, rowStride: 1, columnStride: rowsPerGroup)
+            : MatrixLayout(offset: offset, batchStride: 0, rowStride: rowsPerGroup, columnStride: 1)
+    }
+
+    /// The im2col arguments after the output buffer and its strides.
+    func im2colArguments(_ x: CLBuffer, start: Int, count: Int) -> [KernelArg] {
+        [.buffer(x), .i(start * channels * height * width), .i(count), .i(channels), .i(height), .i(width),
+         .i(kh), .i(kw), .i(p.stride.y), .i(p.stride.x), .i(p.padding.y), .i(p.padding.x), .i(oh), .i(ow)]
+    }
+}
+
 extension OpenCLBackend {
     /// Largest im2col buffer, in elements; bigger batches are processed in chunks.
     static let im2colLimit = 32 << 20
@@ -8,51 +48,99 @@ extension OpenCLBackend {
     /// stride 1 and no padding multiplies the input directly.
     public func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
                        _ p: Conv2dParameters) throws -> Storage {
-        let (batch, channels, height, width) = (xShape[0], xShape[1], xShape[2], xShape[3])
-        let (outChannels, groupChannels, kh, kw) = (wShape[0], wShape[1], wShape[2], wShape[3])
-        let (oh, ow) = p.outputSize(height: height, width: width, kernelHeight: kh, kernelWidth: kw)
-        let spatial = oh * ow
-        let outPerGroup = outChannels / p.groups
-        let rowsPerGroup = groupChannels * kh * kw
-        let out = try allocate(count: batch * outChannels * spatial, dtype: x.dtype)
-        let outMem = storage(out).mem
-        let weight = storage(w).mem
+        let c = ConvGeometry(input: xShape, weight: wShape, p)
+        let out = try allocate(count: c.batch * c.outChannels * c.spatial, dtype: x.dtype)
+        let (outMem, weight, input) = (storage(out).mem, storage(w).mem, storage(x).mem)
 
-        func weightLayout(_ g: Int) -> MatrixLayout {
-            MatrixLayout(offset: g * outPerGroup * rowsPerGroup, batchStride: 0, rowStride: rowsPerGroup, columnStride: 1)
-        }
-
-        if kh == 1 && kw == 1 && p.stride == (1, 1) && p.padding == (0, 0) {
+        if c.isPointwise {
             for g in 0..<p.groups {
-                let input = MatrixLayout(offset: g * groupChannels * spatial, batchStride: channels * spatial,
-                                         rowStride: spatial, columnStride: 1)
-                try matmul(into: outMem, offset: g * outPerGroup * spatial, batchStride: outChannels * spatial,
-                           weight, weightLayout(g), storage(x).mem, input,
-                           batch: batch, m: outPerGroup, n: spatial, k: rowsPerGroup)
+                let image = MatrixLayout(offset: g * c.groupChannels * c.spatial, batchStride: c.channels * c.spatial,
+                                         rowStride: c.spatial, columnStride: 1)
+                try matmul(into: outMem, offset: g * c.outPerGroup * c.spatial, batchStride: c.outChannels * c.spatial,
+                           weight, c.weight(group: g), input, image,
+                           batch: c.batch, m: c.outPerGroup, n: c.spatial, k: c.rowsPerGroup)
             }
             return out
         }
 
-        let rows = channels * kh * kw
-        let chunk = max(1, min(batch, Self.im2colLimit / max(1, rows * spatial)))
-        let col = try allocate(count: chunk * rows * spatial, dtype: x.dtype)
+        let col = try allocate(count: c.chunk * c.rows * c.spatial, dtype: x.dtype)
         let colMem = storage(col).mem
         let im2col = try runtime.kernel("im2col_f32", file: Self.convFile)
-        for start in stride(from: 0, to: batch, by: chunk) {
-            let count = min(chunk, batch - start)
+        for start in stride(from: 0, to: c.batch, by: c.chunk) {
+            let count = min(c.chunk, c.batch - start)
             try runtime.launch(
-                im2col, global: [count * rows * spatial],
-                [.buffer(colMem), .buffer(storage(x).mem), .i(start * channels * height * width), .i(count),
-                 .i(channels), .i(height), .i(width), .i(kh), .i(kw), .i(p.stride.y), .i(p.stride.x),
-                 .i(p.padding.y), .i(p.padding.x), .i(oh), .i(ow)])
+                im2col, global: [count * c.rows * c.spatial],
+                [.buffer(colMem), .i(c.rows * c.spatial), .i(c.spatial), .i(1)]
+                    + c.im2colArguments(input, start: start, count: count))
             for g in 0..<p.groups {
-                let input = MatrixLayout(offset: g * rowsPerGroup * spatial, batchStride: rows * spatial,
-                                         rowStride: spatial, columnStride: 1)
-                try matmul(into: outMem, offset: (start * outChannels + g * outPerGroup) * spatial,
-                           batchStride: outChannels * spatial, weight, weightLayout(g), colMem, input,
-                           batch: count, m: outPerGroup, n: spatial, k: rowsPerGroup)
+                let image = MatrixLayout(offset: g * c.rowsPerGroup * c.spatial, batchStride: c.rows * c.spatial,
+                                         rowStride: c.spatial, columnStride: 1)
+                try matmul(into: outMem, offset: (start * c.outChannels + g * c.outPerGroup) * c.spatial,
+                           batchStride: c.outChannels * c.spatial, weight, c.weight(group: g), colMem, image,
+                           batch: count, m: c.outPerGroup, n: c.spatial, k: c.rowsPerGroup)
             }
         }
         return out
+    }
+
+    /// The input gradient (a transposed convolution): `col = Wᵀ·g` per group, then col2im.
+    public func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
+                                    _ p: Conv2dParameters, inputShape: [Int]) throws -> Storage {
+        let c = ConvGeometry(input: inputShape, weight: wShape, p)
+        let dx = try allocate(count: Shape.count(inputShape), dtype: g.dtype)
+        let (dxMem, weight, grad) = (storage(dx).mem, storage(w).mem, storage(g).mem)
+        let col = try allocate(count: c.chunk * c.rows * c.spatial, dtype: g.dtype)
+        let colMem = storage(col).mem
+        let col2im = try runtime.kernel("col2im_f32", file: Self.convFile)
+        for start in stride(from: 0, to: c.batch, by: c.chunk) {
+            let count = min(c.chunk, c.batch - start)
+            for group in 0..<p.groups {
+                let gradImage = MatrixLayout(offset: (start * c.outChannels + group * c.outPerGroup) * c.spatial,
+                                             batchStride: c.outChannels * c.spatial, rowStride: c.spatial, columnStride: 1)
+                try matmul(into: colMem, offset: group * c.rowsPerGroup * c.spatial, batchStride: c.rows * c.spatial,
+                           weight, c.weight(group: group, transposed: true), grad, gradImage,
+                           batch: count, m: c.rowsPerGroup, n: c.spatial, k: c.outPerGroup)
+            }
+            try runtime.launch(
+                col2im, global: [count * c.channels * c.height * c.width],
+                [.buffer(dxMem), .i(start * c.channels * c.height * c.width), .buffer(colMem), .i(count),
+                 .i(c.channels), .i(c.height), .i(c.width), .i(c.kh), .i(c.kw), .i(p.stride.y), .i(p.stride.x),
+                 .i(p.padding.y), .i(p.padding.x), .i(c.oh), .i(c.ow)])
+        }
+        return dx
+    }
+
+    /// The weight gradient: `dW[group] = g'·col'` with the images folded into the contraction:
+    /// g' is g permuted to `[O, n, p]` and col' is im2col laid out as `[n, p, row]`.
+    public func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
+                                     _ p: Conv2dParameters, weightShape: [Int]) throws -> Storage {
+        let c = ConvGeometry(input: xShape, weight: weightShape, p)
+        let dw = try allocate(count: Shape.count(weightShape), dtype: x.dtype)
+        let dwMem = storage(dw).mem
+        let chunk = c.chunk
+        let col = try allocate(count: chunk * c.rows * c.spatial, dtype: x.dtype)
+        let permuted = try allocate(count: chunk * c.outChannels * c.spatial, dtype: x.dtype)
+        let (colMem, permutedMem) = (storage(col).mem, storage(permuted).mem)
+        let im2col = try runtime.kernel("im2col_f32", file: Self.convFile)
+        for start in stride(from: 0, to: c.batch, by: chunk) {
+            let count = min(chunk, c.batch - start)
+            let k = count * c.spatial
+            try runtime.launch(
+                im2col, global: [count * c.rows * c.spatial],
+                [.buffer(colMem), .i(c.spatial * c.rows), .i(1), .i(c.rows)]
+                    + c.im2colArguments(storage(x).mem, start: start, count: count))
+            // g[start ..< start+count] as [O, count, spatial].
+            try copy(g, offset: start * c.outChannels * c.spatial,
+                     strides: [c.spatial, c.outChannels * c.spatial, 1], shape: [c.outChannels, count, c.spatial],
+                     into: permuted, outOffset: 0, outStrides: [count * c.spatial, c.spatial, 1])
+            for group in 0..<p.groups {
+                let gradRows = MatrixLayout(offset: group * c.outPerGroup * k, batchStride: 0, rowStride: k, columnStride: 1)
+                let colRows = MatrixLayout(offset: group * c.rowsPerGroup, batchStride: 0, rowStride: c.rows, columnStride: 1)
+                try matmul(into: dwMem, offset: group * c.outPerGroup * c.rowsPerGroup, batchStride: 0,
+                           permutedMem, gradRows, colMem, colRows,
+                           batch: 1, m: c.outPerGroup, n: c.rowsPerGroup, k: k, accumulate: start > 0)
+            }
+        }
+        return dw
     }
 }

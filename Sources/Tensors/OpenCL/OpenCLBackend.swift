@@ -144,7 +144,8 @@ public final class OpenCLBackend: Backend {
         return out
     }
 
-    /// `matmul_f32` writing C[b] at `offset + b * batchStride` of `c` (rows of C are contiguous).
+    /// `matmul_f32` writing (or, with `accumulate`, adding to) C[b] at `offset + b * batchStride`
+    /// of `c`; rows of C are contiguous.
     func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: Storage, _ aLayout: MatrixLayout,
                 _ b: Storage, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int) throws {
         try matmul(into: c, offset: offset, batchStride: batchStride, storage(a).mem, aLayout, storage(b).mem, bLayout,
@@ -152,14 +153,15 @@ public final class OpenCLBackend: Backend {
     }
 
     func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: CLBuffer, _ aLayout: MatrixLayout,
-                _ b: CLBuffer, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int) throws {
+                _ b: CLBuffer, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int,
+                accumulate: Bool = false) throws {
         let kernel = try runtime.kernel("matmul_f32", file: Self.matmulFile)
         try runtime.launch(
             kernel, global: [(n + 15) / 16, (m + 3) / 4, batch],
             [.buffer(c), .i(offset), .i(batchStride),
              .buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride),
              .buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride), .i(bLayout.columnStride),
-             .i(m), .i(n), .i(k)])
+             .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)])
     }
 
     public func synchronize() throws { try runtime.finish() }

@@ -114,36 +114,28 @@ public final class ReferenceBackend: Backend {
     public func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
                        _ p: Conv2dParameters) throws -> Storage {
         let xv = values(x), wv = values(w)
-        let (batch, channels, height, width) = (xShape[0], xShape[1], xShape[2], xShape[3])
-        let (outChannels, groupChannels, kh, kw) = (wShape[0], wShape[1], wShape[2], wShape[3])
-        let (oh, ow) = p.outputSize(height: height, width: width, kernelHeight: kh, kernelWidth: kw)
-        let outPerGroup = outChannels / p.groups
-        var out = [Double](repeating: 0, count: batch * outChannels * oh * ow)
-        for n in 0..<batch {
-            for o in 0..<outChannels {
-                let group = o / outPerGroup
-                for y in 0..<oh {
-                    for xo in 0..<ow {
-                        var sum = 0.0
-                        for c in 0..<groupChannels {
-                            let ci = group * groupChannels + c
-                            for ky in 0..<kh {
-                                let iy = y * p.stride.y - p.padding.y + ky
-                                if iy < 0 || iy >= height { continue }
-                                for kx in 0..<kw {
-                                    let ix = xo * p.stride.x - p.padding.x + kx
-                                    if ix < 0 || ix >= width { continue }
-                                    sum += xv[((n * channels + ci) * height + iy) * width + ix]
-                                        * wv[((o * groupChannels + c) * kh + ky) * kw + kx]
-                                }
-                            }
-                        }
-                        out[((n * outChannels + o) * oh + y) * ow + xo] = sum
-                    }
-                }
-            }
-        }
+        let c = ConvIndexing(input: xShape, weight: wShape, p)
+        var out = [Double](repeating: 0, count: c.batch * c.outChannels * c.oh * c.ow)
+        c.forEachTap { o, i, wi in out[o] += xv[i] * wv[wi] }
         return ReferenceStorage(out, dtype: x.dtype)
+    }
+
+    public func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
+                                    _ p: Conv2dParameters, inputShape: [Int]) throws -> Storage {
+        let gv = values(g), wv = values(w)
+        let c = ConvIndexing(input: inputShape, weight: wShape, p)
+        var dx = [Double](repeating: 0, count: Shape.count(inputShape))
+        c.forEachTap { o, i, wi in dx[i] += gv[o] * wv[wi] }
+        return ReferenceStorage(dx, dtype: g.dtype)
+    }
+
+    public func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
+                                     _ p: Conv2dParameters, weightShape: [Int]) throws -> Storage {
+        let xv = values(x), gv = values(g)
+        let c = ConvIndexing(input: xShape, weight: weightShape, p)
+        var dw = [Double](repeating: 0, count: Shape.count(weightShape))
+        c.forEachTap { o, i, wi in dw[wi] += gv[o] * xv[i] }
+        return ReferenceStorage(dw, dtype: x.dtype)
     }
 
     public func synchronize() throws {}
@@ -170,5 +162,47 @@ public final class ReferenceBackend: Backend {
         var out = 0
         for d in index.indices { out += index[d] * strides[d] }
         return out
+    }
+}
+
+/// Index arithmetic of a direct convolution, shared by the reference forward pass and both gradients.
+struct ConvIndexing {
+    let batch, channels, height, width, outChannels, groupChannels, kh, kw, oh, ow: Int
+    let p: Conv2dParameters
+
+    init(input: [Int], weight: [Int], _ p: Conv2dParameters) {
+        (batch, channels, height, width) = (input[0], input[1], input[2], input[3])
+        (outChannels, groupChannels, kh, kw) = (weight[0], weight[1], weight[2], weight[3])
+        (oh, ow) = p.outputSize(height: height, width: width, kernelHeight: kh, kernelWidth: kw)
+        self.p = p
+    }
+
+    /// Calls `body(outputIndex, inputIndex, weightIndex)` for every product of the convolution
+    /// sum `out[n, o, y, x] += in[n, c, y·s − pad + ky, x·s − pad + kx] · w[o, c, ky, kx]`.
+    func forEachTap(_ body: (Int, Int, Int) -> Void) {
+        let outPerGroup = outChannels / p.groups
+        for n in 0..<batch {
+            for o in 0..<outChannels {
+                let group = o / outPerGroup
+                for y in 0..<oh {
+                    for x in 0..<ow {
+                        let out = ((n * outChannels + o) * oh + y) * ow + x
+                        for c in 0..<groupChannels {
+                            let ci = group * groupChannels + c
+                            for ky in 0..<kh {
+                                let iy = y * p.stride.y - p.padding.y + ky
+                                if iy < 0 || iy >= height { continue }
+                                for kx in 0..<kw {
+                                    let ix = x * p.stride.x - p.padding.x + kx
+                                    if ix < 0 || ix >= width { continue }
+                                    body(out, ((n * channels + ci) * height + iy) * width + ix,
+                                         ((o * groupChannels + c) * kh + ky) * kw + kx)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
