@@ -34,8 +34,10 @@ let package = Package(
         .target(name: "OpenCLRuntime", dependencies: ["COpenCL", "KernelSources"]),
         // Tensor, the op interface, the CPU reference backend and the OpenCL backend.
         .target(name: "Tensors", dependencies: ["OpenCLRuntime"]),
+        // The official StyleGAN building blocks composed from tensor ops (modulated conv, AdaIN, resampling, ...).
+        .target(name: "StyleGANOps", dependencies: ["Tensors"]),
         // The parity helper and the registry of kernel checks (used by tests and `check-kernels`).
-        .target(name: "KernelChecks", dependencies: ["Tensors"]),
+        .target(name: "KernelChecks", dependencies: ["Tensors", "StyleGANOps"]),
         // PNG reading and writing through libpng's simplified API.
         .target(name: "ImageIO", dependencies: ["CPNG"]),
 
@@ -47,8 +49,8 @@ let package = Package(
             ]),
 
         .testTarget(name: "OpenCLRuntimeTests", dependencies: ["OpenCLRuntime"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "KernelChecks"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Tensors", "KernelChecks"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "KernelChecks", "KernelSources"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Tensors", "StyleGANOps", "KernelChecks"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
         .testTarget(name: "SGANCommandTests", dependencies: ["sgan-gpu"]),

@@ -62,6 +62,28 @@ public protocol Backend: AnyObject {
     func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
                               _ parameters: Conv2dParameters, weightShape: [Int]) throws -> Storage
 
+    /// The fused `bias_act` over `x` of `shape` (rank ≥ 2), with the bias (one per element of
+    /// dimension 1) when given.
+    func biasAct(_ x: Storage, shape: [Int], bias: Storage?, _ parameters: BiasActParameters) throws -> Storage
+
+    /// `dx = dy · act'` of `biasAct`, computed from its output `y`.
+    func biasActGrad(_ dy: Storage, output y: Storage, _ parameters: BiasActParameters) throws -> Storage
+
+    /// `upfirdn2d` of `x` `[N, C, H, W]` with a `[fh, fw]` filter; the result is `[N, C, OH, OW]`.
+    func upfirdn2d(_ x: Storage, shape: [Int], filter: Storage, filterShape: [Int],
+                   _ parameters: UpFirDn2dParameters) throws -> Storage
+
+    /// The adjoint of `upfirdn2d` for the same parameters: from `dy` `[N, C, OH, OW]` to `inputShape`.
+    func upfirdn2dAdjoint(_ dy: Storage, shape: [Int], filter: Storage, filterShape: [Int],
+                          _ parameters: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage
+
+    /// `count` standard normal numbers of the Philox stream (`seed`, `offset`); element i depends
+    /// only on the seed and `offset·4 + i`.
+    func randomNormal(count: Int, seed: UInt64, offset: UInt64, dtype: DType) throws -> Storage
+
+    /// One Adam step, in place on `parameter`, `m` and `v`.
+    func adamStep(parameter: Storage, gradient: Storage, m: Storage, v: Storage, _ step: AdamStep) throws
+
     /// Waits until all pending work has finished (for timing).
     func synchronize() throws
 }

@@ -28,3 +28,15 @@ extension Tensor {
         return try Tensor(values, shape: shape, dtype: dtype, on: device)
     }
 }
+
+extension Tensor {
+    /// Standard normal numbers generated on `device` by the counter-based Philox generator:
+    /// the same `seed` and `offset` give the same numbers on every device (up to float rounding).
+    /// `offset` counts blocks of four numbers, so streams with offsets at least `count/4` apart do not overlap.
+    public static func randn(_ shape: [Int], seed: UInt64, offset: UInt64 = 0,
+                             dtype: DType = .float32, on device: Device = .cpu) throws -> Tensor {
+        try checkShape(shape, count: nil, op: "randn")
+        let storage = try device.backend.randomNormal(count: Shape.count(shape), seed: seed, offset: offset, dtype: dtype)
+        return Tensor(storage: storage, shape: shape, device: device)
+    }
+}

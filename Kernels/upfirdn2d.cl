@@ -1,0 +1,50 @@
+// upfirdn2d (the official resampling op) and its adjoint, on [planes, H, W] with a 2-D filter.
+// Forward: zero-insert (up-1 zeros after each sample), pad (negative pads crop), a true
+// convolution with f * gain, then keep every down-th sample from 0:
+// out[p][oy][ox] = gain * sum_{ky,kx} f[fh-1-ky][fw-1-kx] * u[oy*downY + ky - padY0][ox*downX + kx - padX0]
+// where u[j] = x[j / up] when j is a multiple of up inside [0, H*up), else 0.
+
+__kernel void upfirdn2d_f32(__global float* out, __global const float* x, __global const float* f,
+                            int planes, int H, int W, int fh, int fw, int upY, int upX, int downY, int downX,
+                            int padY0, int padX0, int OH, int OW, float gain)
+{
+    const int i = get_global_id(0);
+    if (i >= planes * OH * OW) return;
+    const int ox = i % OW, oy = (i / OW) % OH, p = i / (OW * OH);
+    const __global float* plane = x + p * H * W;
+    float sum = 0.0f;
+    for (int ky = 0; ky < fh; ++ky) {
+        const int uy = oy * downY + ky - padY0;
+        if (uy < 0 || uy >= H * upY || uy % upY != 0) continue;
+        for (int kx = 0; kx < fw; ++kx) {
+            const int ux = ox * downX + kx - padX0;
+            if (ux < 0 || ux >= W * upX || ux % upX != 0) continue;
+            sum += f[(fh - 1 - ky) * fw + (fw - 1 - kx)] * plane[(uy / upY) * W + ux / upX];
+        }
+    }
+    out[i] = sum * gain;
+}
+
+// The adjoint of upfirdn2d_f32 with the same parameters: dx has the input's shape [planes, H, W]
+// and gathers, for each input sample, the outputs that read it.
+__kernel void upfirdn2d_grad_f32(__global float* dx, __global const float* dy, __global const float* f,
+                                 int planes, int H, int W, int fh, int fw, int upY, int upX, int downY, int downX,
+                                 int padY0, int padX0, int OH, int OW, float gain)
+{
+    const int i = get_global_id(0);
+    if (i >= planes * H * W) return;
+    const int ix = i % W, iy = (i / W) % H, p = i / (W * H);
+    const __global float* plane = dy + p * OH * OW;
+    const int jy = iy * upY + padY0, jx = ix * upX + padX0;
+    float sum = 0.0f;
+    for (int ky = 0; ky < fh; ++ky) {
+        const int ty = jy - ky;
+        if (ty < 0 || ty % downY != 0 || ty / downY >= OH) continue;
+        for (int kx = 0; kx < fw; ++kx) {
+            const int tx = jx - kx;
+            if (tx < 0 || tx % downX != 0 || tx / downX >= OW) continue;
+            sum += f[(fh - 1 - ky) * fw + (fw - 1 - kx)] * plane[(ty / downY) * OW + tx / downX];
+        }
+    }
+    dx[i] = sum * gain;
+}

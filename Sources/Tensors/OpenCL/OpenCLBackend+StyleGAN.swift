@@ -1,0 +1,80 @@
+import OpenCLRuntime
+
+extension OpenCLBackend {
+    static let biasActFile = "bias_act.cl"
+    static let upfirdn2dFile = "upfirdn2d.cl"
+    static let randomFile = "random.cl"
+    static let adamFile = "adam.cl"
+
+    public func biasAct(_ x: Storage, shape: [Int], bias: Storage?, _ p: BiasActParameters) throws -> Storage {
+        let out = try allocate(count: x.count, dtype: x.dtype)
+        let kernel = try runtime.kernel("bias_act_f32", file: Self.biasActFile, options: "-DACT(v,alpha)=\(p.activation.cl)")
+        try runtime.launch(
+            kernel, global: [x.count],
+            [.buffer(storage(out).mem), .buffer(storage(x).mem), .buffer(storage(bias ?? x).mem), .i(bias == nil ? 0 : 1),
+             .i(x.count), .i(shape[1]), .i(Shape.count(Array(shape.dropFirst(2)))),
+             .float(Float(p.alpha)), .float(Float(p.gain)), .float(Float(p.clamp ?? -1))])
+        return out
+    }
+
+    public func biasActGrad(_ dy: Storage, output y: Storage, _ p: BiasActParameters) throws -> Storage {
+        let out = try allocate(count: dy.count, dtype: dy.dtype)
+        let kernel = try runtime.kernel("bias_act_grad_f32", file: Self.biasActFile)
+        try runtime.launch(
+            kernel, global: [dy.count],
+            [.buffer(storage(out).mem), .buffer(storage(dy).mem), .buffer(storage(y).mem), .i(dy.count),
+             .i(p.activation == .lrelu ? 1 : 0), .float(Float(p.alpha)), .float(Float(p.gain)),
+             .float(Float(p.clamp ?? -1))])
+        return out
+    }
+
+    /// The arguments that upfirdn2d_f32 and its adjoint share, after their two buffers.
+    func upfirdn2dArguments(_ filter: Storage, filterShape: [Int], inputShape: [Int], _ p: UpFirDn2dParameters) -> [KernelArg] {
+        let (oh, ow) = p.outputSize(height: inputShape[2], width: inputShape[3],
+                                    filterHeight: filterShape[0], filterWidth: filterShape[1])
+        return [.buffer(storage(filter).mem), .i(inputShape[0] * inputShape[1]), .i(inputShape[2]), .i(inputShape[3]),
+                .i(filterShape[0]), .i(filterShape[1]), .i(p.up.y), .i(p.up.x), .i(p.down.y), .i(p.down.x),
+                .i(p.padding.y0), .i(p.padding.x0), .i(oh), .i(ow), .float(Float(p.gain))]
+    }
+
+    public func upfirdn2d(_ x: Storage, shape: [Int], filter: Storage, filterShape: [Int],
+                          _ p: UpFirDn2dParameters) throws -> Storage {
+        let (oh, ow) = p.outputSize(height: shape[2], width: shape[3], filterHeight: filterShape[0], filterWidth: filterShape[1])
+        let count = shape[0] * shape[1] * oh * ow
+        let out = try allocate(count: count, dtype: x.dtype)
+        let kernel = try runtime.kernel("upfirdn2d_f32", file: Self.upfirdn2dFile)
+        try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(x).mem)]
+                           + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: shape, p))
+        return out
+    }
+
+    public func upfirdn2dAdjoint(_ dy: Storage, shape: [Int], filter: Storage, filterShape: [Int],
+                                 _ p: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage {
+        let count = Shape.count(inputShape)
+        let out = try allocate(count: count, dtype: dy.dtype)
+        let kernel = try runtime.kernel("upfirdn2d_grad_f32", file: Self.upfirdn2dFile)
+        try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(dy).mem)]
+                           + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: inputShape, p))
+        return out
+    }
+
+    public func randomNormal(count: Int, seed: UInt64, offset: UInt64, dtype: DType) throws -> Storage {
+        let out = try allocate(count: count, dtype: dtype)
+        let kernel = try runtime.kernel("randn_f32", file: Self.randomFile)
+        func word(_ v: UInt64, _ shift: UInt64) -> KernelArg { .int(Int32(bitPattern: UInt32(truncatingIfNeeded: v >> shift))) }
+        try runtime.launch(
+            kernel, global: [(count + 3) / 4],
+            [.buffer(storage(out).mem), .i(count), word(seed, 0), word(seed, 32), word(offset, 0), word(offset, 32)])
+        return out
+    }
+
+    public func adamStep(parameter: Storage, gradient: Storage, m: Storage, v: Storage, _ step: AdamStep) throws {
+        let kernel = try runtime.kernel("adam_f32", file: Self.adamFile)
+        let (c1, c2) = step.corrections
+        try runtime.launch(
+            kernel, global: [parameter.count],
+            [.buffer(storage(parameter).mem), .buffer(storage(gradient).mem), .buffer(storage(m).mem),
+             .buffer(storage(v).mem), .i(parameter.count), .float(Float(step.learningRate)), .float(Float(step.beta1)),
+             .float(Float(step.beta2)), .float(Float(step.epsilon)), .float(Float(c1)), .float(Float(c2))])
+    }
+}
