@@ -36,8 +36,12 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["OpenCLRuntime"]),
         // The official StyleGAN building blocks composed from tensor ops (modulated conv, AdaIN, resampling, ...).
         .target(name: "StyleGANOps", dependencies: ["Tensors"]),
+        // StyleGAN2 and StyleGAN (v1) networks with the official names, and network files.
+        .target(name: "Networks", dependencies: ["Tensors", "StyleGANOps", "SafeTensors"]),
         // The parity helper and the registry of kernel checks (used by tests and `check-kernels`).
         .target(name: "KernelChecks", dependencies: ["Tensors", "StyleGANOps"]),
+        // Reading and writing safetensors files, with every field of the header checked.
+        .target(name: "SafeTensors"),
         // PNG reading and writing through libpng's simplified API.
         .target(name: "ImageIO", dependencies: ["CPNG"]),
 
@@ -51,6 +55,7 @@ let package = Package(
         .testTarget(name: "OpenCLRuntimeTests", dependencies: ["OpenCLRuntime"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "KernelChecks", "KernelSources"]),
         .testTarget(name: "AutogradTests", dependencies: ["Tensors", "StyleGANOps", "KernelChecks"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "StyleGANOps", "SafeTensors", "Tensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
         .testTarget(name: "SGANCommandTests", dependencies: ["sgan-gpu"]),

@@ -3,11 +3,19 @@ public final class Parameter {
     /// The official name (`mapping.fc0.weight`).
     public let name: String
     /// A leaf that requires gradients.
-    public let value: Tensor
+    public private(set) var value: Tensor
 
     public init(_ name: String, _ value: Tensor) {
         self.name = name
         self.value = value.requiringGrad()
+    }
+
+    /// Replaces the value (loading weights); the shape must stay the same.
+    public func assign(_ tensor: Tensor) throws {
+        guard tensor.shape == value.shape else {
+            throw TensorError.shapeMismatch(op: "Parameter.assign \(name)", shapes: [value.shape, tensor.shape], reason: "differ")
+        }
+        value = tensor.requiringGrad()
     }
 
     public var shape: [Int] { value.shape }

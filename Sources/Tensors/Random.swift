@@ -40,3 +40,23 @@ extension Tensor {
         return Tensor(storage: storage, shape: shape, device: device)
     }
 }
+
+/// A stream of device-generated normal numbers: each draw takes the next unused part of the
+/// Philox stream of `seed`, so a run is reproducible from its seed and its position.
+public final class RandomStream {
+    public let seed: UInt64
+    /// Philox blocks (of four numbers) used so far.
+    public private(set) var offset: UInt64
+
+    public init(seed: UInt64, offset: UInt64 = 0) {
+        self.seed = seed
+        self.offset = offset
+    }
+
+    /// The next `shape` standard normal numbers on `device`.
+    public func normal(_ shape: [Int], on device: Device) throws -> Tensor {
+        let t = try Tensor.randn(shape, seed: seed, offset: offset, on: device)
+        offset += UInt64((Shape.count(shape) + 3) / 4)
+        return t
+    }
+}
