@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "StyleGANOps", dependencies: ["Tensors"]),
         // StyleGAN2 and StyleGAN (v1) networks with the official names, and network files.
         .target(name: "Networks", dependencies: ["Tensors", "StyleGANOps", "SafeTensors"]),
+        // Rendering images from a generator: seeds, latents, quantisation, figures.
+        .target(name: "Rendering", dependencies: ["Networks", "Tensors", "ImageIO", "SafeTensors"]),
         // The parity helper and the registry of kernel checks (used by tests and `check-kernels`).
         .target(name: "KernelChecks", dependencies: ["Tensors", "StyleGANOps"]),
         // Reading and writing safetensors files, with every field of the header checked.
@@ -48,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "sgan-gpu",
             dependencies: [
-                "Tensors", "KernelChecks", "OpenCLRuntime", "ImageIO",
+                "Tensors", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -29,23 +29,42 @@ public enum NetworkFile {
         public var generatorForRendering: StyleGAN2.Generator? { G_ema ?? G }
     }
 
-    /// Reads a StyleGAN2 network file onto `device`, checking the header, the configuration and
-    /// every tensor's name and shape.
-    public static func readStyleGAN2(path: String, device: Device) throws -> StyleGAN2Networks {
-        let file = try SafeTensorsFile(path: path)
-        func fail(_ message: String) -> NetworkFileError { NetworkFileError(path: path, message: message) }
-        guard let arch = file.metadata[archKey] else {
-            throw fail("has no '\(archKey)' in its __metadata__: not a network file of this project (convert official pickles with tools/convert_official.py)")
+    /// The networks of a StyleGAN (v1) network file; modules absent from the file are nil.
+    public struct StyleGAN1Networks {
+        public var G: StyleGAN1.Generator?
+        public var D: StyleGAN1.Discriminator?
+        public var G_ema: StyleGAN1.Generator?
+
+        public init(G: StyleGAN1.Generator? = nil, D: StyleGAN1.Discriminator? = nil, G_ema: StyleGAN1.Generator? = nil) {
+            self.G = G
+            self.D = D
+            self.G_ema = G_ema
         }
-        guard arch == "stylegan2" else { throw fail("holds a '\(arch)' network where a 'stylegan2' network is needed") }
-        var modules: [String: [String: Tensor]] = [:]
-        for entry in file.entries {
-            guard let dot = entry.name.firstIndex(of: "."), ["G", "D", "G_ema"].contains(String(entry.name[..<dot])) else {
-                throw fail("has tensor '\(entry.name)', which does not start with G., D. or G_ema.")
+    }
+
+    /// The networks of a file of either architecture.
+    public enum Contents {
+        case stylegan2(StyleGAN2Networks)
+        case stylegan1(StyleGAN1Networks)
+
+        /// The generator to render with: G_ema when present, else G.
+        public var generatorForRendering: ImageGenerator? {
+            switch self {
+            case .stylegan2(let n): return n.G_ema ?? n.G
+            case .stylegan1(let n): return n.G_ema ?? n.G
             }
-            let module = String(entry.name[..<dot]), key = String(entry.name[entry.name.index(after: dot)...])
-            modules[module, default: [:]][key] = try Tensor(file.floats(entry.name), shape: entry.shape, on: device)
         }
+    }
+
+    /// The parsed header and tensors of a network file, before networks are built.
+    struct Parsed {
+        let path: String
+        let arch: String
+        let file: SafeTensorsFile
+        var modules: [String: [String: Tensor]]
+
+        func fail(_ message: String) -> NetworkFileError { NetworkFileError(path: path, message: message) }
+
         func config<C: Decodable>(_ key: String, _ type: C.Type) throws -> C {
             guard let json = file.metadata[key] else { throw fail("has no '\(key)' in its __metadata__") }
             do {
@@ -54,30 +73,80 @@ public enum NetworkFile {
                 throw fail("has a '\(key)' that is not valid constructor arguments: \(describe(error))")
             }
         }
-        var networks = StyleGAN2Networks()
+    }
+
+    static func parse(path: String, device: Device) throws -> Parsed {
+        let file = try SafeTensorsFile(path: path)
+        func fail(_ message: String) -> NetworkFileError { NetworkFileError(path: path, message: message) }
+        guard let arch = file.metadata[archKey] else {
+            throw fail("has no '\(archKey)' in its __metadata__: not a network file of this project (convert official pickles with tools/convert_official.py)")
+        }
+        guard arch == "stylegan2" || arch == "stylegan1" else {
+            throw fail("has '\(archKey)' = '\(arch)'; this version reads 'stylegan2' and 'stylegan1'")
+        }
+        var modules: [String: [String: Tensor]] = [:]
+        for entry in file.entries {
+            guard let dot = entry.name.firstIndex(of: "."), ["G", "D", "G_ema"].contains(String(entry.name[..<dot])) else {
+                throw fail("has tensor '\(entry.name)', which does not start with G., D. or G_ema.")
+            }
+            let module = String(entry.name[..<dot]), key = String(entry.name[entry.name.index(after: dot)...])
+            modules[module, default: [:]][key] = try Tensor(file.floats(entry.name), shape: entry.shape, on: device)
+        }
+        guard !modules.isEmpty else { throw fail("holds no G, D or G_ema tensors") }
+        return Parsed(path: path, arch: arch, file: file, modules: modules)
+    }
+
+    /// Reads a network file of either architecture onto `device`, checking the header, the
+    /// configuration and every tensor's name and shape.
+    public static func read(path: String, device: Device) throws -> Contents {
+        let parsed = try parse(path: path, device: device)
+        return parsed.arch == "stylegan2" ? .stylegan2(try readStyleGAN2(parsed, device: device))
+                                          : .stylegan1(try readStyleGAN1(parsed, device: device))
+    }
+
+    /// Reads a StyleGAN2 network file onto `device`.
+    public static func readStyleGAN2(path: String, device: Device) throws -> StyleGAN2Networks {
+        let parsed = try parse(path: path, device: device)
+        guard parsed.arch == "stylegan2" else { throw parsed.fail("holds a '\(parsed.arch)' network where a 'stylegan2' network is needed") }
+        return try readStyleGAN2(parsed, device: device)
+    }
+
+    static func readStyleGAN1(_ parsed: Parsed, device: Device) throws -> StyleGAN1Networks {
+        let (g, d, gEma) = try build(parsed, generator: { (c: StyleGAN1.GeneratorConfig) in try StyleGAN1.Generator(c, device: device) },
+                                     discriminator: { (c: StyleGAN1.DiscriminatorConfig) in try StyleGAN1.Discriminator(c, device: device) })
+        return StyleGAN1Networks(G: g, D: d, G_ema: gEma)
+    }
+
+    static func readStyleGAN2(_ parsed: Parsed, device: Device) throws -> StyleGAN2Networks {
+        let (g, d, gEma) = try build(parsed, generator: { (c: StyleGAN2.GeneratorConfig) in try StyleGAN2.Generator(c, device: device) },
+                                     discriminator: { (c: StyleGAN2.DiscriminatorConfig) in try StyleGAN2.Discriminator(c, device: device) })
+        return StyleGAN2Networks(G: g, D: d, G_ema: gEma)
+    }
+
+    /// Builds G, D and G_ema from the file's constructor arguments and loads their tensors.
+    static func build<G: Layer, D: Layer, GC: Decodable, DC: Decodable>(
+        _ parsed: Parsed, generator: (GC) throws -> G, discriminator: (DC) throws -> D
+    ) throws -> (G?, D?, G?) {
         do {
-            if modules["G"] != nil || modules["G_ema"] != nil {
-                let g = try config(generatorKwargsKey, StyleGAN2.GeneratorConfig.self)
+            var generators: [String: G] = [:]
+            if parsed.modules["G"] != nil || parsed.modules["G_ema"] != nil {
+                let config = try parsed.config(generatorKwargsKey, GC.self)
                 for name in ["G", "G_ema"] {
-                    guard let state = modules[name] else { continue }
-                    let generator = try StyleGAN2.Generator(g, device: device)
-                    try load(generator, state, module: name)
-                    if name == "G" { networks.G = generator } else { networks.G_ema = generator }
+                    guard let state = parsed.modules[name] else { continue }
+                    let g = try generator(config)
+                    try load(g, state, module: name)
+                    generators[name] = g
                 }
             }
-            if let state = modules["D"] {
-                let d = try config(discriminatorKwargsKey, StyleGAN2.DiscriminatorConfig.self)
-                let discriminator = try StyleGAN2.Discriminator(d, device: device)
-                try load(discriminator, state, module: "D")
-                networks.D = discriminator
+            var d: D? = nil
+            if let state = parsed.modules["D"] {
+                d = try discriminator(try parsed.config(discriminatorKwargsKey, DC.self))
+                try load(d!, state, module: "D")
             }
+            return (generators["G"], d, generators["G_ema"])
         } catch let error as NetworkError {
-            throw fail(error.description)
+            throw parsed.fail(error.description)
         }
-        guard networks.G != nil || networks.G_ema != nil || networks.D != nil else {
-            throw fail("holds no G, D or G_ema tensors")
-        }
-        return networks
     }
 
     static func load(_ layer: Layer, _ state: [String: Tensor], module: String) throws {
@@ -95,18 +164,29 @@ public enum NetworkFile {
 
     /// Writes StyleGAN2 networks to `path` atomically.
     public static func write(_ networks: StyleGAN2Networks, to path: String, extraMetadata: [String: String] = [:]) throws {
+        try write(arch: "stylegan2", generatorConfig: (networks.G ?? networks.G_ema)?.config, discriminatorConfig: networks.D?.config,
+                  modules: [("G", networks.G), ("D", networks.D), ("G_ema", networks.G_ema)], to: path, extraMetadata: extraMetadata)
+    }
+
+    /// Writes StyleGAN (v1) networks to `path` atomically.
+    public static func write(_ networks: StyleGAN1Networks, to path: String, extraMetadata: [String: String] = [:]) throws {
+        try write(arch: "stylegan1", generatorConfig: (networks.G ?? networks.G_ema)?.config, discriminatorConfig: networks.D?.config,
+                  modules: [("G", networks.G), ("D", networks.D), ("G_ema", networks.G_ema)], to: path, extraMetadata: extraMetadata)
+    }
+
+    static func write(arch: String, generatorConfig: Encodable?, discriminatorConfig: Encodable?, modules: [(String, Layer?)],
+                      to path: String, extraMetadata: [String: String]) throws {
         var writer = SafeTensorsWriter(metadata: extraMetadata)
-        writer.metadata[archKey] = "stylegan2"
+        writer.metadata[archKey] = arch
         writer.metadata[formatKey] = "1"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        if let g = networks.G ?? networks.G_ema {
-            writer.metadata[generatorKwargsKey] = String(decoding: try encoder.encode(g.config), as: UTF8.self)
+        if let g = generatorConfig {
+            writer.metadata[generatorKwargsKey] = String(decoding: try encoder.encode(g), as: UTF8.self)
         }
-        if let d = networks.D {
-            writer.metadata[discriminatorKwargsKey] = String(decoding: try encoder.encode(d.config), as: UTF8.self)
+        if let d = discriminatorConfig {
+            writer.metadata[discriminatorKwargsKey] = String(decoding: try encoder.encode(d), as: UTF8.self)
         }
-        let modules: [(String, Layer?)] = [("G", networks.G), ("D", networks.D), ("G_ema", networks.G_ema)]
         for (name, layer) in modules {
             guard let layer else { continue }
             for (key, tensor) in layer.stateDict() {

@@ -74,6 +74,7 @@ extension Tensor {
     /// a transposed convolution with `weight`, giving `inputShape`. Differentiable in both operands.
     public func conv2dBackwardInput(_ weight: Tensor, _ p: Conv2dParameters, inputShape: [Int]) throws -> Tensor {
         try checkDevice(weight, op: "conv2dBackwardInput")
+        try Tensor.checkConvGradient("conv2dBackwardInput", input: inputShape, weight: weight.shape, output: shape, p)
         let result = try device.backend.conv2dBackwardInput(storage, shape: shape, weight.storage, shape: weight.shape, p,
                                                             inputShape: inputShape)
         return Tensor(storage: result, shape: inputShape, device: device)
@@ -88,6 +89,7 @@ extension Tensor {
     /// gradient `g`. Differentiable in both operands.
     public func conv2dBackwardWeight(_ g: Tensor, _ p: Conv2dParameters, weightShape: [Int]) throws -> Tensor {
         try checkDevice(g, op: "conv2dBackwardWeight")
+        try Tensor.checkConvGradient("conv2dBackwardWeight", input: shape, weight: weightShape, output: g.shape, p)
         let result = try device.backend.conv2dBackwardWeight(storage, shape: shape, g.storage, shape: g.shape, p,
                                                              weightShape: weightShape)
         return Tensor(storage: result, shape: weightShape, device: device)
@@ -96,5 +98,23 @@ extension Tensor {
                 [self.requiresGrad ? try g.conv2dBackwardInput(v, p, inputShape: self.shape) : nil,
                  g.requiresGrad ? try self.conv2d(v, stride: p.stride, padding: p.padding, groups: p.groups) : nil]
             }
+    }
+}
+
+extension Tensor {
+    /// Throws unless `input` convolved with `weight` under `p` gives `output` (the shapes of a
+    /// convolution gradient).
+    static func checkConvGradient(_ op: String, input: [Int], weight: [Int], output: [Int], _ p: Conv2dParameters) throws {
+        guard input.count == 4, weight.count == 4, output.count == 4, p.groups >= 1, p.stride.y >= 1, p.stride.x >= 1,
+              input[1] == weight[1] * p.groups, weight[0] % p.groups == 0, output[0] == input[0], output[1] == weight[0]
+        else {
+            throw TensorError.shapeMismatch(op: op, shapes: [input, weight, output],
+                                            reason: "are not the input, weight and output of a convolution with \(p.groups) group(s)")
+        }
+        let (oh, ow) = p.outputSize(height: input[2], width: input[3], kernelHeight: weight[2], kernelWidth: weight[3])
+        guard oh == output[2], ow == output[3] else {
+            throw TensorError.shapeMismatch(op: op, shapes: [input, weight, output],
+                                            reason: "disagree: stride \(p.stride) and padding \(p.padding) give \(oh)x\(ow) outputs")
+        }
     }
 }

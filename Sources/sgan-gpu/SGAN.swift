@@ -7,7 +7,7 @@ struct SGAN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sgan-gpu",
         abstract: "StyleGAN and StyleGAN2 on any OpenCL device.",
-        subcommands: [Devices.self, CheckKernels.self, Bench.self])
+        subcommands: [Devices.self, CheckKernels.self, Render.self, Bench.self])
 
     /// Runs the command; an error becomes one `error:` line on standard error and exit status 1.
     static func main() {

@@ -1,0 +1,46 @@
+import Tensors
+
+/// What rendering needs of a generator, for StyleGAN2 and StyleGAN (v1) alike.
+public protocol ImageGenerator: AnyObject {
+    var zDim: Int { get }
+    var wDim: Int { get }
+    var numWs: Int { get }
+    var imgResolution: Int { get }
+    var imgChannels: Int { get }
+    var device: Device { get }
+    /// ws `[N, num_ws, w_dim]` for z `[N, z_dim]`, truncated toward the tracked average by `psi`
+    /// for the first `cutoff` ws (all when nil).
+    func mapping(_ z: Tensor, psi: Double, cutoff: Int?) throws -> Tensor
+    /// Images `[N, C, R, R]` in about [-1, 1] for ws.
+    func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?) throws -> Tensor
+}
+
+extension StyleGAN2.Generator: ImageGenerator {
+    public var zDim: Int { config.zDim }
+    public var wDim: Int { config.wDim }
+    public var imgResolution: Int { config.imgResolution }
+    public var imgChannels: Int { config.imgChannels }
+
+    public func mapping(_ z: Tensor, psi: Double, cutoff: Int?) throws -> Tensor {
+        try mapping(z, psi: psi, cutoff: cutoff, updateWAvg: false)
+    }
+
+    public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?) throws -> Tensor {
+        try synthesis(ws, noiseMode: noiseMode, fused: true, random: random)
+    }
+}
+
+extension StyleGAN1.Generator: ImageGenerator {
+    public var zDim: Int { config.latentSize }
+    public var wDim: Int { config.dlatentSize }
+    public var imgResolution: Int { config.resolution }
+    public var imgChannels: Int { config.numChannels }
+
+    public func mapping(_ z: Tensor, psi: Double, cutoff: Int?) throws -> Tensor {
+        try ws(z, psi: psi, cutoff: cutoff)
+    }
+
+    public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?) throws -> Tensor {
+        try synthesis(ws, lod: Double(lod.value.item()), noiseMode: noiseMode, random: random)
+    }
+}

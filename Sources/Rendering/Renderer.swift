@@ -1,0 +1,71 @@
+import Foundation
+import ImageIO
+import Networks
+import SafeTensors
+import Tensors
+
+/// Renders images from a generator in batches on its device.
+public struct Renderer {
+    public let generator: ImageGenerator
+    public var psi: Double = 1
+    public var cutoff: Int? = nil
+    public var noiseMode: NoiseMode = .const
+    public var batchSize = 8
+
+    public init(generator: ImageGenerator) { self.generator = generator }
+
+    /// The latent of `seed`: `np.random.RandomState(seed).randn(1, z_dim)`, as the official generate.py draws it.
+    public func latent(seed: UInt32) -> [Float] {
+        var random = NumpyRandomState(seed: seed)
+        return random.randn(generator.zDim).map { Float($0) }
+    }
+
+    /// Images `[N, C, R, R]` and ws for latents `[N, z_dim]`, computed in batches.
+    /// Random noise is drawn from a stream seeded by `noiseSeed`, so rendering is deterministic.
+    public func render(latents: [[Float]], noiseSeed: UInt64 = 0) throws -> (images: Tensor, ws: Tensor) {
+        let device = generator.device
+        let random = RandomStream(seed: noiseSeed)
+        var images: [Tensor] = [], ws: [Tensor] = []
+        for start in stride(from: 0, to: latents.count, by: batchSize) {
+            let batch = Array(latents[start..<Swift.min(start + batchSize, latents.count)])
+            let z = try Tensor(batch.flatMap { $0 }, shape: [batch.count, generator.zDim], on: device)
+            try GradMode.disabled {
+                let w = try generator.mapping(z, psi: psi, cutoff: cutoff)
+                images.append(try generator.synthesize(w, noiseMode: noiseMode, random: random))
+                ws.append(w)
+            }
+        }
+        return (try Tensor.concat(images, axis: 0), try Tensor.concat(ws, axis: 0))
+    }
+
+    /// 8-bit images from `[N, C, H, W]` in [-1, 1]: `clamp(x·127.5 + 128, 0, 255)` truncated, as the official code quantises.
+    public static func quantize(_ images: Tensor) throws -> [PNGImage] {
+        let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
+        let values = try images.toArray()
+        return try (0..<n).map { i in
+            var pixels = [UInt8](repeating: 0, count: h * w * c)
+            for y in 0..<h {
+                for x in 0..<w {
+                    for ch in 0..<c {
+                        let v = values[((i * c + ch) * h + y) * w + x] * 127.5 + 128
+                        pixels[(y * w + x) * c + ch] = v.isNaN ? 0 : UInt8(Swift.min(Swift.max(v, 0), 255))
+                    }
+                }
+            }
+            return try PNGImage(width: w, height: h, channels: c == 1 || c == 3 ? c : 4, pixels: pixels)
+        }
+    }
+
+    /// Reads latents `z` `[N, z_dim]` (float) from a safetensors file.
+    public static func readLatents(path: String, zDim: Int) throws -> [[Float]] {
+        let file = try SafeTensorsFile(path: path)
+        guard let entry = file.entry("z") else {
+            throw RenderError.badArgument("--latents: \(path) has no tensor 'z'; it holds \(file.names.joined(separator: ", "))")
+        }
+        guard entry.shape.count == 2, entry.shape[1] == zDim, entry.shape[0] >= 1 else {
+            throw RenderError.badArgument("--latents: tensor 'z' of \(path) has shape \(entry.shape); the network needs [N, \(zDim)]")
+        }
+        let values = try file.floats("z")
+        return (0..<entry.shape[0]).map { Array(values[($0 * zDim)..<(($0 + 1) * zDim)]) }
+    }
+}
