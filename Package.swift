@@ -60,7 +60,8 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "StyleGANOps", "SafeTensors", "Tensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
-        .testTarget(name: "SGANCommandTests", dependencies: ["sgan-gpu"]),
+        .testTarget(name: "SGANCommandTests", dependencies: ["sgan-gpu", "Networks", "SafeTensors", "Tensors"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Networks", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )
