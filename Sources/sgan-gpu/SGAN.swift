@@ -9,26 +9,20 @@ struct SGAN: ParsableCommand {
         abstract: "StyleGAN and StyleGAN2 on any OpenCL device.",
         subcommands: [Devices.self, CheckKernels.self, Render.self, Bench.self])
 
-    /// Runs the command; an error becomes one `error:` line on standard error and exit status 1.
+    /// Runs the command. Every error, a usage error included, becomes one `error:` line on
+    /// standard error and a non-zero exit status (64 for usage errors, 1 otherwise); `--help`
+    /// prints the help.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as CleanExit {
-            exit(withError: error)
-        } catch let error as ExitCode {
-            exit(withError: error)
-        } catch let error where isArgumentParserError(error) {
-            exit(withError: error)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            Foundation.exit(1)
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("error: \(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)\n".utf8))
+            Foundation.exit(code.rawValue)
         }
-    }
-
-    /// Errors of argument parsing (usage errors) print ArgumentParser's own message.
-    static func isArgumentParserError(_ error: Error) -> Bool {
-        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 }
 

@@ -158,8 +158,8 @@ extension StyleGAN2 {
         public func validate() throws {
             try checkResolution(imgResolution)
             guard cDim == 0 else { throw NetworkError.invalidConfiguration("conditional networks (c_dim \(cDim)) are not supported yet; use c_dim 0") }
-            guard architecture == "resnet" else {
-                throw NetworkError.invalidConfiguration("discriminator architecture '\(architecture)' is not supported; use 'resnet'")
+            guard architecture == "resnet" || architecture == "orig" else {
+                throw NetworkError.invalidConfiguration("discriminator architecture '\(architecture)' is not supported; use 'resnet' or 'orig'")
             }
             guard mbstdGroupSize >= 0, mbstdNumChannels >= 1, channels(at: imgResolution) >= 1 else {
                 throw NetworkError.invalidConfiguration("mbstd_group_size \(mbstdGroupSize), mbstd_num_channels \(mbstdNumChannels), channels at \(imgResolution) px must be positive")

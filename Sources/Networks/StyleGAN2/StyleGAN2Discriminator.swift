@@ -36,18 +36,19 @@ extension StyleGAN2 {
         }
     }
 
-    /// `DiscriminatorBlock` (resnet): fromrgb on the first block, conv0, conv1 with down-sampling,
-    /// and a 1×1 down-sampling skip; both paths scaled by √0.5.
+    /// `DiscriminatorBlock`: fromrgb on the first block, conv0, conv1 with down-sampling, and
+    /// (architecture `resnet`) a 1×1 down-sampling skip with both paths scaled by √0.5
+    /// (architecture `orig`: no skip).
     public final class DiscriminatorBlock: Layer {
         public let resolution: Int
         public var fromrgb: Conv2dLayer?
         public var conv0: Conv2dLayer!
         public var conv1: Conv2dLayer!
-        public var skip: Conv2dLayer!
+        public var skip: Conv2dLayer?
         public var resampleFilter: Buffer!
 
         public init(_ inChannels: Int, _ tmpChannels: Int, _ outChannels: Int, resolution: Int, imgChannels: Int,
-                    convClamp: Double?, random: inout InitRandom, device: Device) throws {
+                    resnet: Bool = true, convClamp: Double?, random: inout InitRandom, device: Device) throws {
             self.resolution = resolution
             super.init(device: device)
             resampleFilter = buffer("resample_filter", try Filters.setupFilter(Filters.stylegan2Taps, on: device))
@@ -59,8 +60,10 @@ extension StyleGAN2 {
                                                    convClamp: convClamp, random: &random, device: device))
             conv1 = child("conv1", try Conv2dLayer(tmpChannels, outChannels, kernelSize: 3, activation: .lrelu, down: 2,
                                                    convClamp: convClamp, random: &random, device: device))
-            skip = child("skip", try Conv2dLayer(tmpChannels, outChannels, kernelSize: 1, bias: false, down: 2,
-                                                 convClamp: nil, random: &random, device: device))
+            if resnet {
+                skip = child("skip", try Conv2dLayer(tmpChannels, outChannels, kernelSize: 1, bias: false, down: 2,
+                                                     convClamp: nil, random: &random, device: device))
+            }
         }
 
         public func callAsFunction(_ x: Tensor?, _ img: Tensor) throws -> Tensor {
@@ -69,6 +72,7 @@ extension StyleGAN2 {
                 let y = try fromrgb(img)
                 x = try x.map { try $0 + y } ?? y
             }
+            guard let skip else { return try conv1(conv0(x!)) }
             let gain = 0.5.squareRoot()
             let y = try skip(x!, gain: gain)
             let h = try conv1(conv0(x!), gain: gain)
@@ -106,7 +110,7 @@ extension StyleGAN2 {
         }
     }
 
-    /// `Discriminator` (resnet): blocks from the image resolution down to 8×8, then the epilogue.
+    /// `Discriminator` (resnet or orig): blocks from the image resolution down to 8×8, then the epilogue.
     public final class Discriminator: Layer {
         public let config: DiscriminatorConfig
         public var blocks: [DiscriminatorBlock] = []
@@ -122,7 +126,8 @@ extension StyleGAN2 {
                 let inChannels = resolution < config.imgResolution ? config.channels(at: resolution) : 0
                 blocks.append(child("b\(resolution)", try DiscriminatorBlock(
                     inChannels, config.channels(at: resolution), config.channels(at: resolution / 2), resolution: resolution,
-                    imgChannels: config.imgChannels, convClamp: config.convClamp, random: &random, device: device)))
+                    imgChannels: config.imgChannels, resnet: config.architecture == "resnet", convClamp: config.convClamp,
+                    random: &random, device: device)))
                 resolution /= 2
             }
             epilogue = child("b4", try DiscriminatorEpilogue(

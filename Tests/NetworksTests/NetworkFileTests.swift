@@ -1,0 +1,165 @@
+import Foundation
+import Networks
+import SafeTensors
+import Tensors
+import Testing
+
+/// Network files: round trips, and precise errors for every kind of bad file.
+@Suite struct NetworkFileTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-netfile-\(getpid())")
+
+    init() throws { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// A tiny StyleGAN2 G and D.
+    func small() throws -> NetworkFile.StyleGAN2Networks {
+        var preset = try Preset.named("small", resolution: 8)
+        preset.generator?.zDim = 8
+        preset.generator?.wDim = 8
+        preset.generator?.synthesis.channelMax = 4
+        preset.discriminator?.channelMax = 4
+        return NetworkFile.StyleGAN2Networks(G: try StyleGAN2.Generator(preset.generator!, device: .cpu),
+                                             D: try StyleGAN2.Discriminator(preset.discriminator!, device: .cpu),
+                                             G_ema: try StyleGAN2.Generator(preset.generator!, seed: 5, device: .cpu))
+    }
+
+    @Test func roundTripRebuildsEveryNetwork() throws {
+        let networks = try small()
+        try NetworkFile.write(networks, to: path("net.safetensors"))
+        let read = try NetworkFile.readStyleGAN2(path: path("net.safetensors"), device: .cpu)
+        let z = try Tensor.uniform([2, 8], seed: 1)
+        #expect(try read.G!(z).toArray() == networks.G!(z).toArray())
+        #expect(try read.G_ema!(z).toArray() == networks.G_ema!(z).toArray())
+        let img = try networks.G!(z)
+        #expect(try read.D!(img).toArray() == networks.D!(img).toArray())
+        let file = try SafeTensorsFile(path: path("net.safetensors"))
+        #expect(file.metadata["sgan.arch"] == "stylegan2")
+        #expect(file.metadata["sgan.G_kwargs"]?.contains("\"img_resolution\":8") == true)
+        #expect(file.names.contains("G_ema.synthesis.b8.conv0.affine.weight"))
+        #expect(file.names.contains("D.b4.out.bias"))
+    }
+
+    /// Writes `bytes` and expects reading to fail with a message containing `message`.
+    func expectFailure(_ bytes: Data, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = path("bad-\(abs(message.hashValue)).safetensors")
+        try bytes.write(to: URL(fileURLWithPath: file))
+        #expect(sourceLocation: sourceLocation) {
+            _ = try NetworkFile.read(path: file, device: .cpu)
+        } throws: { error in
+            let text = "\(error)"
+            if !text.contains(message) { print("unexpected message: \(text)") }
+            return text.contains(message) && text.hasPrefix(file) && !text.contains("\n")
+        }
+    }
+
+    func header(_ json: String, data: Data = Data()) -> Data {
+        var out = Data()
+        withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { out.append(contentsOf: $0) }
+        return out + Data(json.utf8) + data
+    }
+
+    @Test func badFilesSayWhatIsWrong() throws {
+        try NetworkFile.write(try small(), to: path("good.safetensors"))
+        let good = try Data(contentsOf: URL(fileURLWithPath: path("good.safetensors")))
+
+        #expect { _ = try NetworkFile.read(path: path("missing.safetensors"), device: .cpu) } throws: { "\($0)".contains("does not exist") }
+        try expectFailure(Data([1, 2, 3]), "too short")
+        try expectFailure(good.prefix(good.count / 2), "lie outside")
+        try expectFailure(Data("PK\u{3}\u{4} this is a zip file, not safetensors".utf8), "header")
+        try expectFailure(header("{not json"), "not a JSON object")
+        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}"#, data: Data([0])),
+                          "dtype I8 is not supported")
+        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
+                          "4 bytes for shape [2]")
+        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Data(count: 4)),
+                          "outside")
+        try expectFailure(header(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)), "no 'sgan.arch'")
+        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan3"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
+                          "'stylegan3'")
+        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{oops"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
+                          "'sgan.G_kwargs' that is not valid")
+        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{\"img_resolution\":24}"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
+                          "not a power of two")
+
+        // A network whose tensors do not match its configuration.
+        var networks = try small()
+        var writer = SafeTensorsWriter(metadata: try SafeTensorsFile(path: path("good.safetensors")).metadata)
+        for (key, t) in networks.G!.stateDict() where key != "mapping.fc0.bias" {
+            let shape = key == "synthesis.b8.conv1.weight" ? [t.shape[0], t.shape[1], 1, 9] : t.shape
+            writer.add("G." + key, shape: shape, values: try t.toArray())
+        }
+        let mismatched = path("mismatch.safetensors")
+        try writer.write(to: mismatched)
+        #expect { _ = try NetworkFile.read(path: mismatched, device: .cpu) } throws: {
+            "\($0)".contains("tensor 'G.synthesis.b8.conv1.weight' has shape [4, 4, 1, 9] where the network's configuration needs [4, 4, 3, 3]")
+                || "\($0)".contains("tensor 'G.mapping.fc0.bias' is missing")
+        }
+        networks.D = nil
+        writer = SafeTensorsWriter(metadata: try SafeTensorsFile(path: path("good.safetensors")).metadata)
+        for (key, t) in networks.G!.stateDict() { writer.add("G." + key, shape: t.shape, values: try t.toArray()) }
+        writer.add("G.extra.weight", shape: [1], values: [0])
+        try writer.write(to: path("extra.safetensors"))
+        #expect { _ = try NetworkFile.read(path: path("extra.safetensors"), device: .cpu) } throws: {
+            "\($0)".contains("tensor 'G.extra.weight' does not belong to this network")
+        }
+    }
+
+    /// A deterministic mutation test: no corrupted file crashes the reader.
+    @Test func corruptedFilesNeverCrash() throws {
+        try NetworkFile.write(try small(), to: path("fuzz-base.safetensors"))
+        let base = try Data(contentsOf: URL(fileURLWithPath: path("fuzz-base.safetensors")))
+        var generator = SeededGenerator(seed: 99)
+        var rejected = 0
+        for round in 0..<300 {
+            var bytes = [UInt8](base)
+            for _ in 0..<(1 + round % 4) {
+                let i = Int(generator.next() % UInt64(min(bytes.count, round % 2 == 0 ? 2048 : bytes.count)))
+                bytes[i] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            if round % 7 == 0 { bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count)))) }
+            if (try? SafeTensorsFile(data: Data(bytes))) == nil { rejected += 1 }
+        }
+        #expect(rejected > 50)
+    }
+}
+
+@Suite struct PresetTests {
+    @Test func officialValues() throws {
+        let stylegan2 = try Preset.named("stylegan2", resolution: 1024)
+        #expect(stylegan2.batch == 32 && stylegan2.r1Gamma == 10 && stylegan2.learningRate == 0.002 && stylegan2.emaKimg == 10)
+        #expect(stylegan2.generator?.synthesis.channelBase == 32768 && stylegan2.generator?.mapping.numLayers == 8)
+        let auto256 = try Preset.named("auto", resolution: 256)
+        // auto: mb = min(4096/256, 32) = 16, mbstd 4, fmaps 0.5, lrate 0.0025, gamma 0.0002·256²/16, ema 16·10/32.
+        #expect(auto256.batch == 16 && auto256.discriminator?.mbstdGroupSize == 4)
+        #expect(auto256.generator?.synthesis.channelBase == 16384 && auto256.generator?.mapping.numLayers == 2)
+        #expect(abs(auto256.r1Gamma - 0.8192) < 1e-12 && auto256.emaKimg == 5 && auto256.emaRampup == 0.05)
+        let paper256 = try Preset.named("paper256", resolution: 256)
+        #expect(paper256.batch == 64 && paper256.r1Gamma == 1 && paper256.discriminator?.mbstdGroupSize == 8)
+        let cifar = try Preset.named("cifar", resolution: 32)
+        #expect(cifar.discriminator?.architecture == "orig" && cifar.plWeight == 0 && cifar.styleMixingProb == 0 && cifar.emaKimg == 500)
+        let paper1024 = try Preset.named("paper1024", resolution: 1024)
+        #expect(paper1024.generator?.synthesis.channelBase == 65536)
+        #expect(try Preset.named("stylegan1-ffhq", resolution: 1024).generatorV1?.nf(9) == 16)
+        #expect { try Preset.named("paper9000", resolution: 256) } throws: { "\($0)".contains("unknown preset 'paper9000'") }
+        #expect { try Preset.named("auto", resolution: 100) } throws: { "\($0)".contains("not a power of two") }
+    }
+
+    @Test(arguments: ["small", "stylegan1-small", "cifar"])
+    func smallPresetsBuildAndRun(_ name: String) throws {
+        let preset = try Preset.named(name, resolution: 32)
+        let z = try Tensor.uniform([4, preset.generator?.zDim ?? preset.generatorV1!.latentSize], seed: 1)
+        let logits: Tensor
+        if let g = preset.generator, let d = preset.discriminator {
+            var small = g
+            small.synthesis.channelMax = min(g.synthesis.channelMax, 16)
+            var smallD = d
+            (smallD.channelMax, smallD.mbstdGroupSize) = (min(d.channelMax, 16), 4)
+            logits = try StyleGAN2.Discriminator(smallD, device: .cpu)(StyleGAN2.Generator(small, device: .cpu)(z))
+        } else {
+            logits = try StyleGAN1.Discriminator(preset.discriminatorV1!, device: .cpu)(StyleGAN1.Generator(preset.generatorV1!, device: .cpu)(z, lod: 1))
+        }
+        #expect(logits.shape == [4, 1])
+        #expect(try logits.toArray().allSatisfy(\.isFinite))
+    }
+}
