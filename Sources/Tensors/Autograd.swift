@@ -9,6 +9,13 @@ public enum GradMode {
     }
 }
 
+/// The tensors that the running `gradients` call needs gradients for: the inputs asked for and
+/// everything computed from them. Backward formulas skip the others (a G step does not compute
+/// gradients of D's weights).
+enum GradContext {
+    @TaskLocal static var needed: Set<ObjectIdentifier>? = nil
+}
+
 /// One recorded op: its differentiable inputs and its backward formula.
 ///
 /// `backward(gradOutput, output)` returns the gradient with respect to each input (nil where
@@ -32,6 +39,12 @@ extension Tensor {
         let leaf = Tensor(storage: storage, shape: shape, device: device)
         leaf.requiresGrad = true
         return leaf
+    }
+
+    /// Whether the running backward pass needs this tensor's gradient: it requires gradients and
+    /// leads to an input of the `gradients` call.
+    public var needsGradient: Bool {
+        requiresGrad && (GradContext.needed?.contains(ObjectIdentifier(self)) ?? true)
     }
 
     /// The same elements with no gradient history (shares storage).
@@ -67,7 +80,7 @@ public func gradients(of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = n
         throw TensorError.shapeMismatch(op: "gradients", shapes: [output.shape, seed.shape], reason: "differ (output and seed)")
     }
 
-    // Tensors that need gradients, each after everything computed from it (reverse topological order).
+    // Tensors that require gradients, each after its inputs (topological order).
     var order: [Tensor] = []
     var visited = Set<ObjectIdentifier>()
     var stack: [(Tensor, Bool)] = [(output, false)]
@@ -82,15 +95,19 @@ public func gradients(of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = n
     }
 
     let wanted = Set(inputs.map(ObjectIdentifier.init))
+    var needed = wanted
+    for tensor in order where tensor.gradNode?.inputs.contains(where: { needed.contains(ObjectIdentifier($0)) }) == true {
+        needed.insert(ObjectIdentifier(tensor))
+    }
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
-    try GradMode.$isEnabled.withValue(createGraph) {
+    try GradContext.$needed.withValue(needed) { try GradMode.$isEnabled.withValue(createGraph) {
         for tensor in order.reversed() {
             let id = ObjectIdentifier(tensor)
-            guard let node = tensor.gradNode, let grad = grads[id] else { continue }
+            guard needed.contains(id), let node = tensor.gradNode, let grad = grads[id] else { continue }
             if !wanted.contains(id) { grads[id] = nil }  // no longer needed
             let inputGrads = try node.backward(grad, tensor)
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
-                guard let inputGrad, input.requiresGrad else { continue }
+                guard let inputGrad, input.requiresGrad, needed.contains(ObjectIdentifier(input)) else { continue }
                 guard inputGrad.shape == input.shape else {
                     throw TensorError.shapeMismatch(
                         op: "\(node.op) backward", shapes: [input.shape, inputGrad.shape], reason: "differ (input and its gradient)")
@@ -99,7 +116,7 @@ public func gradients(of output: Tensor, wrt inputs: [Tensor], seed: Tensor? = n
                 grads[inputID] = try grads[inputID].map { try $0 + inputGrad } ?? inputGrad
             }
         }
-    }
+    } }
     return try inputs.map { input in
         try grads[ObjectIdentifier(input)] ?? Tensor.zeros(input.shape, dtype: input.dtype, on: input.device)
     }

@@ -30,7 +30,7 @@ extension BinaryOp {
     /// The gradients with respect to `a` and `b` of `y = op(a, b)`, summed over broadcast dimensions.
     func gradients(a: Tensor, b: Tensor, y: Tensor, g: Tensor) throws -> [Tensor?] {
         func reduce(_ grad: () throws -> Tensor?, to t: Tensor) throws -> Tensor? {
-            guard t.requiresGrad, let value = try grad() else { return nil }
+            guard t.needsGradient, let value = try grad() else { return nil }
             return try value.sum(toShape: t.shape)
         }
         switch self {

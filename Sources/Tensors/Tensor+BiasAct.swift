@@ -19,9 +19,9 @@ extension Tensor {
         return Tensor(storage: result, shape: shape, device: device).recorded("biasAct", inputs) { g, y in
             let dx = try g.biasActGrad(output: y, p)
             let db = try bias.flatMap { bias in
-                bias.requiresGrad ? try dx.sum(axes: (0..<self.rank).filter { $0 != 1 }) : nil
+                bias.needsGradient ? try dx.sum(axes: (0..<self.rank).filter { $0 != 1 }) : nil
             }
-            return [self.requiresGrad ? dx : nil] + (bias == nil ? [] : [db])
+            return [self.needsGradient ? dx : nil] + (bias == nil ? [] : [db])
         }
     }
 

@@ -30,11 +30,11 @@ extension Tensor {
         return Tensor(storage: result, shape: outShape, device: device).recorded("matmul", [self, other]) { g, _ in
             let (tA, tB) = (transposeSelf, transposeOther)
             // op(A)·op(B) = C: d op(A) = g·op(B)ᵀ and d op(B) = op(A)ᵀ·g, transposed back where op transposes.
-            let gradA = self.requiresGrad
+            let gradA = self.needsGradient
                 ? try (tA ? other.matmul(g, transposeSelf: tB, transposeOther: true)
                           : g.matmul(other, transposeOther: !tB)).sum(toShape: self.shape)
                 : nil
-            let gradB = other.requiresGrad
+            let gradB = other.needsGradient
                 ? try (tB ? g.matmul(self, transposeSelf: true, transposeOther: tA)
                           : self.matmul(g, transposeSelf: !tA)).sum(toShape: other.shape)
                 : nil
@@ -65,8 +65,8 @@ extension Tensor {
         let result = try device.backend.conv2d(storage, shape: shape, weight.storage, shape: weight.shape, p)
         return Tensor(storage: result, shape: [shape[0], weight.shape[0], oh, ow], device: device)
             .recorded("conv2d", [self, weight]) { g, _ in
-                [self.requiresGrad ? try g.conv2dBackwardInput(weight, p, inputShape: self.shape) : nil,
-                 weight.requiresGrad ? try self.conv2dBackwardWeight(g, p, weightShape: weight.shape) : nil]
+                [self.needsGradient ? try g.conv2dBackwardInput(weight, p, inputShape: self.shape) : nil,
+                 weight.needsGradient ? try self.conv2dBackwardWeight(g, p, weightShape: weight.shape) : nil]
             }
     }
 
@@ -80,8 +80,8 @@ extension Tensor {
         return Tensor(storage: result, shape: inputShape, device: device)
             .recorded("conv2dBackwardInput", [self, weight]) { u, _ in
                 // Linear in both: <u, convᵀ(g, w)> = <conv(u, w), g>.
-                [self.requiresGrad ? try u.conv2d(weight, stride: p.stride, padding: p.padding, groups: p.groups) : nil,
-                 weight.requiresGrad ? try u.conv2dBackwardWeight(self, p, weightShape: weight.shape) : nil]
+                [self.needsGradient ? try u.conv2d(weight, stride: p.stride, padding: p.padding, groups: p.groups) : nil,
+                 weight.needsGradient ? try u.conv2dBackwardWeight(self, p, weightShape: weight.shape) : nil]
             }
     }
 
@@ -95,8 +95,8 @@ extension Tensor {
         return Tensor(storage: result, shape: weightShape, device: device)
             .recorded("conv2dBackwardWeight", [self, g]) { v, _ in
                 // Linear in both: <v, dW(x, g)> = <conv(x, v), g>.
-                [self.requiresGrad ? try g.conv2dBackwardInput(v, p, inputShape: self.shape) : nil,
-                 g.requiresGrad ? try self.conv2d(v, stride: p.stride, padding: p.padding, groups: p.groups) : nil]
+                [self.needsGradient ? try g.conv2dBackwardInput(v, p, inputShape: self.shape) : nil,
+                 g.needsGradient ? try self.conv2d(v, stride: p.stride, padding: p.padding, groups: p.groups) : nil]
             }
     }
 }

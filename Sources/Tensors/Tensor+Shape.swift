@@ -118,7 +118,7 @@ extension Tensor {
         }
         return Tensor(storage: out, shape: outShape, device: first.device).recorded("concat", tensors) { g, _ in
             try zip(tensors, starts).map { t, start in
-                t.requiresGrad ? try g.slice(axis: axis, start..<(start + t.shape[axis])) : nil
+                t.needsGradient ? try g.slice(axis: axis, start..<(start + t.shape[axis])) : nil
             }
         }
     }
