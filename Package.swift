@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Zip datasets (folders of PNG images packed into one file, as the official dataset tool writes).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // C bindings.
@@ -40,6 +42,11 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "StyleGANOps", "SafeTensors"]),
         // Rendering images from a generator: seeds, latents, quantisation, figures.
         .target(name: "Rendering", dependencies: ["Networks", "Tensors", "ImageIO", "SafeTensors"]),
+        // Training: datasets, the official loops of StyleGAN2 and StyleGAN (v1), snapshots, metrics.
+        .target(name: "Training", dependencies: [
+            "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // The parity helper and the registry of kernel checks (used by tests and `check-kernels`).
         .target(name: "KernelChecks", dependencies: ["Tensors", "StyleGANOps"]),
         // Reading and writing safetensors files, with every field of the header checked.
@@ -50,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "sgan-gpu",
             dependencies: [
-                "Tensors", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors",
+                "Tensors", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -12,6 +12,8 @@ public enum NetworkFile {
     public static let generatorKwargsKey = "sgan.G_kwargs"
     public static let discriminatorKwargsKey = "sgan.D_kwargs"
     public static let formatKey = "sgan.format"
+    /// Tensors of training state in snapshots (optimizer moments, pl_mean) start with this.
+    public static let trainingStatePrefix = "train."
 
     /// The networks of a StyleGAN2 network file; modules absent from the file are nil.
     public struct StyleGAN2Networks {
@@ -85,9 +87,9 @@ public enum NetworkFile {
             throw fail("has '\(archKey)' = '\(arch)'; this version reads 'stylegan2' and 'stylegan1'")
         }
         var modules: [String: [String: Tensor]] = [:]
-        for entry in file.entries {
+        for entry in file.entries where !entry.name.hasPrefix(trainingStatePrefix) {
             guard let dot = entry.name.firstIndex(of: "."), ["G", "D", "G_ema"].contains(String(entry.name[..<dot])) else {
-                throw fail("has tensor '\(entry.name)', which does not start with G., D. or G_ema.")
+                throw fail("has tensor '\(entry.name)', which does not start with G., D., G_ema. or train.")
             }
             let module = String(entry.name[..<dot]), key = String(entry.name[entry.name.index(after: dot)...])
             modules[module, default: [:]][key] = try Tensor(file.floats(entry.name), shape: entry.shape, on: device)
@@ -162,20 +164,24 @@ public enum NetworkFile {
         }
     }
 
-    /// Writes StyleGAN2 networks to `path` atomically.
-    public static func write(_ networks: StyleGAN2Networks, to path: String, extraMetadata: [String: String] = [:]) throws {
+    /// Writes StyleGAN2 networks to `path` atomically, with extra metadata and `train.*` tensors.
+    public static func write(_ networks: StyleGAN2Networks, to path: String, extraMetadata: [String: String] = [:],
+                             extraTensors: [(String, Tensor)] = []) throws {
         try write(arch: "stylegan2", generatorConfig: (networks.G ?? networks.G_ema)?.config, discriminatorConfig: networks.D?.config,
-                  modules: [("G", networks.G), ("D", networks.D), ("G_ema", networks.G_ema)], to: path, extraMetadata: extraMetadata)
+                  modules: [("G", networks.G), ("D", networks.D), ("G_ema", networks.G_ema)], to: path,
+                  extraMetadata: extraMetadata, extraTensors: extraTensors)
     }
 
-    /// Writes StyleGAN (v1) networks to `path` atomically.
-    public static func write(_ networks: StyleGAN1Networks, to path: String, extraMetadata: [String: String] = [:]) throws {
+    /// Writes StyleGAN (v1) networks to `path` atomically, with extra metadata and `train.*` tensors.
+    public static func write(_ networks: StyleGAN1Networks, to path: String, extraMetadata: [String: String] = [:],
+                             extraTensors: [(String, Tensor)] = []) throws {
         try write(arch: "stylegan1", generatorConfig: (networks.G ?? networks.G_ema)?.config, discriminatorConfig: networks.D?.config,
-                  modules: [("G", networks.G), ("D", networks.D), ("G_ema", networks.G_ema)], to: path, extraMetadata: extraMetadata)
+                  modules: [("G", networks.G), ("D", networks.D), ("G_ema", networks.G_ema)], to: path,
+                  extraMetadata: extraMetadata, extraTensors: extraTensors)
     }
 
     static func write(arch: String, generatorConfig: Encodable?, discriminatorConfig: Encodable?, modules: [(String, Layer?)],
-                      to path: String, extraMetadata: [String: String]) throws {
+                      to path: String, extraMetadata: [String: String], extraTensors: [(String, Tensor)]) throws {
         var writer = SafeTensorsWriter(metadata: extraMetadata)
         writer.metadata[archKey] = arch
         writer.metadata[formatKey] = "1"
@@ -192,6 +198,10 @@ public enum NetworkFile {
             for (key, tensor) in layer.stateDict() {
                 writer.add("\(name).\(key)", shape: tensor.shape, values: try tensor.toArray())
             }
+        }
+        for (name, tensor) in extraTensors {
+            precondition(name.hasPrefix(trainingStatePrefix), "extra tensor \(name) must start with \(trainingStatePrefix)")
+            writer.add(name, shape: tensor.shape, values: try tensor.toArray())
         }
         try writer.write(to: path)
     }

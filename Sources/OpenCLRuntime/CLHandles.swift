@@ -118,3 +118,18 @@ public final class CLBuffer {
 
     deinit { clReleaseMemObject(handle) }
 }
+
+/// Owns a `cl_event`.
+public final class CLEvent {
+    public let handle: cl_event
+
+    init(_ handle: cl_event) { self.handle = handle }
+
+    /// Blocks until the event's command has completed.
+    public func wait() throws {
+        var event: cl_event? = handle
+        try clCheck(clWaitForEvents(1, &event), "clWaitForEvents")
+    }
+
+    deinit { clReleaseEvent(handle) }
+}

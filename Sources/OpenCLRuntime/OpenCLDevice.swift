@@ -193,4 +193,13 @@ public final class OpenCLDevice {
 
     /// Waits until every enqueued command has finished.
     public func finish() throws { try queue.finish() }
+
+    /// An event that completes when everything enqueued so far has completed.
+    public func marker() throws -> CLEvent {
+        var event: cl_event?
+        try clCheck(clEnqueueMarkerWithWaitList(queue.handle, 0, nil, &event), "clEnqueueMarkerWithWaitList")
+        guard let event else { throw CLError(call: "clEnqueueMarkerWithWaitList (no event)", status: -58) }
+        try clCheck(clFlush(queue.handle), "clFlush")
+        return CLEvent(event)
+    }
 }

@@ -65,3 +65,15 @@ public final class Device: CustomStringConvertible {
         return (p, d)
     }
 }
+
+/// A point in a device's queue: `wait()` returns once everything enqueued before it has run.
+/// Lets a loop keep a bounded amount of work in flight without waiting for the newest step.
+public final class DeviceFence {
+    private let event: CLEvent?
+
+    public init(_ device: Device) throws {
+        event = try device.openCL?.marker()
+    }
+
+    public func wait() throws { try event?.wait() }
+}

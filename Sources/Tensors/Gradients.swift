@@ -22,6 +22,7 @@ extension UnaryOp {
         case .pow: return try g * x.pow(p0 - 1) * p0
         case .clamp: return try g * (1.0 - (p0 - x).step()) * (1.0 - (x - p1).step())
         case .softplus: return try g * x.sigmoid()
+        case .nanToNum: return g
         }
     }
 }

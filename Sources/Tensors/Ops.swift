@@ -20,6 +20,8 @@ public enum UnaryOp: String, CaseIterable, Sendable {
     case clamp
     /// `log(1 + exp(x))`.
     case softplus
+    /// NaN → 0 and ±∞ → ±p0 (the official `nan_to_num` of gradients, with p0 = 1e5).
+    case nanToNum
 
     /// The OpenCL C expression and the CPU reference of this op.
     public var definition: (cl: String, reference: (Double, Double, Double) -> Double) {
@@ -41,6 +43,7 @@ public enum UnaryOp: String, CaseIterable, Sendable {
         case .pow: return ("pow(x,p0)", { x, p0, _ in Foundation.pow(x, p0) })
         case .clamp: return ("fmin(fmax(x,p0),p1)", { x, p0, p1 in Swift.min(Swift.max(x, p0), p1) })
         case .softplus: return ("(x>20.0f?x:log1p(exp(x)))", { x, _, _ in x > 20 ? x : Foundation.log1p(Foundation.exp(x)) })
+        case .nanToNum: return ("(isnan(x)?0.0f:(isinf(x)?copysign(p0,x):x))", { x, p0, _ in x.isNaN ? 0 : x.isInfinite ? (x > 0 ? p0 : -p0) : x })
         }
     }
 }

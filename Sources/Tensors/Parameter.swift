@@ -60,6 +60,15 @@ public final class Adam {
         }
     }
 
+    /// Restores the state of a saved optimizer: its step count and moments.
+    public func restore(step: Int, moments: [(m: Tensor, v: Tensor)]) throws {
+        guard moments.count == parameters.count, zip(moments, parameters).allSatisfy({ $0.m.shape == $1.shape && $0.v.shape == $1.shape }) else {
+            throw TensorError.invalidArgument(op: "Adam.restore", reason: "\(moments.count) moment pairs do not match \(parameters.count) parameters' shapes")
+        }
+        self.step = step
+        self.moments = moments
+    }
+
     /// Applies one step with `gradients`, one per parameter, in the parameters' order.
     public func update(_ gradients: [Tensor]) throws {
         guard gradients.count == parameters.count else {

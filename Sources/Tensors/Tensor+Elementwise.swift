@@ -26,6 +26,8 @@ extension Tensor {
     public func affine(scale: Double, shift: Double = 0) throws -> Tensor { try unary(.affine, scale, shift) }
     public func pow(_ exponent: Double) throws -> Tensor { try unary(.pow, exponent) }
     public func clamp(min: Double, max: Double) throws -> Tensor { try unary(.clamp, min, max) }
+    /// NaN → 0 and ±∞ → ±`limit`, finite values unchanged (the official `nan_to_num` of gradients).
+    public func nanToNum(limit: Double = 1e5) throws -> Tensor { try unary(.nanToNum, limit) }
     /// `log(1 + exp(x))`, computed without overflow.
     public func softplus() throws -> Tensor { try unary(.softplus) }
 

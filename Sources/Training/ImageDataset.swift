@@ -1,0 +1,142 @@
+import Foundation
+import ImageIO
+import ZIPFoundation
+
+/// A set of square 8-bit images of one size: what training reads.
+public protocol ImageDataset: AnyObject {
+    /// Where the images come from (a path, or `procedural`).
+    var name: String { get }
+    var count: Int { get }
+    /// Width and height, a power of two.
+    var resolution: Int { get }
+    /// 1 (gray) or 3 (RGB).
+    var channels: Int { get }
+    /// Image `index`, rows top to bottom, channels interleaved (HWC).
+    func pixels(at index: Int) throws -> [UInt8]
+}
+
+/// A dataset that cannot be used: where, what is wrong, and what to do.
+public struct DatasetError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The checks every dataset makes of its first image, and of each later one as it is read.
+struct ImageFormat {
+    let resolution: Int
+    let channels: Int
+
+    /// The format of `image` (gray stays 1 channel; colour becomes RGB), or an error naming `source`.
+    static func of(_ image: PNGImage, source: String) throws -> ImageFormat {
+        guard image.width == image.height, image.width >= 4, image.width & (image.width - 1) == 0 else {
+            throw DatasetError("\(source) is \(image.width)x\(image.height): training needs square images whose size is a power of two; prepare the folder with `sgan-gpu dataset --resolution R`")
+        }
+        return ImageFormat(resolution: image.width, channels: image.channels == 1 ? 1 : 3)
+    }
+
+    /// The pixels of PNG `data` in this format, or an error naming `source`.
+    func decode(_ data: Data, source: String) throws -> [UInt8] {
+        let image: PNGImage
+        do {
+            image = try PNGImage.decode(data, channels: channels, name: source)
+        } catch {
+            throw DatasetError("\(error); remove or replace the file, or prepare the folder with `sgan-gpu dataset`")
+        }
+        guard image.width == resolution, image.height == resolution else {
+            throw DatasetError("\(source) is \(image.width)x\(image.height) while the dataset's images are \(resolution)x\(resolution); prepare the folder with `sgan-gpu dataset --resolution \(resolution)`")
+        }
+        return image.pixels
+    }
+}
+
+/// PNG files in a folder (sorted by name, subfolders included).
+public final class FolderDataset: ImageDataset {
+    public let name: String
+    public let files: [String]
+    public let resolution: Int
+    public let channels: Int
+    let format: ImageFormat
+
+    public init(path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DatasetError("dataset \(path) does not exist or is not a folder; give a folder or a .zip of PNG images")
+        }
+        let enumerator = FileManager.default.enumerator(atPath: path)
+        var files: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+            if relative.lowercased().hasSuffix(".png") { files.append((path as NSString).appendingPathComponent(relative)) }
+        }
+        files.sort()
+        guard let first = files.first else {
+            throw DatasetError("dataset \(path) holds no .png images; convert images with `sgan-gpu dataset --source ... --dest \(path)`")
+        }
+        name = path
+        self.files = files
+        guard let data = FileManager.default.contents(atPath: first) else { throw DatasetError("cannot read \(first)") }
+        let image: PNGImage
+        do { image = try PNGImage.decode(data, name: first) } catch { throw DatasetError("\(error); remove or replace the file") }
+        format = try ImageFormat.of(image, source: first)
+        (resolution, channels) = (format.resolution, format.channels)
+    }
+
+    public var count: Int { files.count }
+
+    public func pixels(at index: Int) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: files[index]) else {
+            throw DatasetError("cannot read \(files[index]) (it was there when training started)")
+        }
+        return try format.decode(data, source: files[index])
+    }
+}
+
+/// PNG entries of a zip archive (sorted by name).
+public final class ZipDataset: ImageDataset {
+    public let name: String
+    public let resolution: Int
+    public let channels: Int
+    let archive: Archive
+    let entries: [Entry]
+    let format: ImageFormat
+    let lock = NSLock()
+
+    public init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw DatasetError("dataset \(path) does not exist") }
+        guard let archive = Archive(url: URL(fileURLWithPath: path), accessMode: .read) else {
+            throw DatasetError("dataset \(path) is not a readable zip archive")
+        }
+        self.archive = archive
+        entries = archive.filter { $0.type == .file && $0.path.lowercased().hasSuffix(".png") }.sorted { $0.path < $1.path }
+        name = path
+        guard let first = entries.first else { throw DatasetError("dataset \(path) holds no .png images") }
+        let data = try ZipDataset.extract(archive, first, zip: path)
+        let image: PNGImage
+        do { image = try PNGImage.decode(data, name: "\(path):\(first.path)") } catch { throw DatasetError("\(error); remove the entry or rebuild the archive") }
+        format = try ImageFormat.of(image, source: "\(path):\(first.path)")
+        (resolution, channels) = (format.resolution, format.channels)
+    }
+
+    static func extract(_ archive: Archive, _ entry: Entry, zip: String) throws -> Data {
+        var data = Data()
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+        } catch {
+            throw DatasetError("\(zip):\(entry.path) cannot be extracted (\(error)); rebuild the archive")
+        }
+        return data
+    }
+
+    public var count: Int { entries.count }
+
+    public func pixels(at index: Int) throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return try format.decode(try ZipDataset.extract(archive, entries[index], zip: name), source: "\(name):\(entries[index].path)")
+    }
+}
+
+/// Opens a folder or a `.zip` of PNG images.
+public func openDataset(_ path: String) throws -> ImageDataset {
+    path.lowercased().hasSuffix(".zip") ? try ZipDataset(path: path) : try FolderDataset(path: path)
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Tensors
+
+/// Batches of training images, prepared on a background thread: a shuffled order per epoch
+/// drawn from the seed, optional x-flips, and uint8 → [-1, 1] (`x / 127.5 − 1`) in NCHW.
+///
+/// Batch b is a function of (seed, b) alone, so a resumed run reads exactly the batches the
+/// uninterrupted run would have read.
+public final class Prefetcher {
+    public let dataset: ImageDataset
+    public let batchSize: Int
+    public let mirror: Bool
+    public let seed: UInt64
+    private var next: Int
+    private var ready: [Int: Result<[Float], Error>] = [:]
+    private let condition = NSCondition()
+    private let depth = 3
+    private var stopped = false
+    private var produced: Int
+
+    /// Starts preparing batches from batch number `start`.
+    public init(dataset: ImageDataset, batchSize: Int, mirror: Bool, seed: UInt64, start: Int = 0) {
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.mirror = mirror
+        self.seed = seed
+        next = start
+        produced = start
+        let thread = Thread { [weak self] in self?.run() }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while !stopped && produced - next >= depth { condition.wait() }
+            if stopped {
+                condition.unlock()
+                return
+            }
+            let batch = produced
+            condition.unlock()
+            let result = Result { try self.batchValues(batch) }
+            condition.lock()
+            ready[batch] = result
+            produced += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Batch `b` as floats `[batch, C, R, R]`.
+    func batchValues(_ b: Int) throws -> [Float] {
+        let (r, c) = (dataset.resolution, dataset.channels)
+        var out = [Float](repeating: 0, count: batchSize * c * r * r)
+        var permutationCache: (epoch: Int, order: [Int])? = nil
+        for i in 0..<batchSize {
+            let n = b * batchSize + i
+            let epoch = n / dataset.count
+            if permutationCache?.epoch != epoch {
+                var order = Array(0..<dataset.count)
+                var random = SeededGenerator(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch))
+                order.shuffle(using: &random)
+                permutationCache = (epoch, order)
+            }
+            let index = permutationCache!.order[n % dataset.count]
+            var flipRandom = SeededGenerator(seed: seed ^ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
+            let flip = mirror && flipRandom.next() & 1 == 1
+            let pixels = try dataset.pixels(at: index)
+            for y in 0..<r {
+                for x in 0..<r {
+                    let source = (y * r + (flip ? r - 1 - x : x)) * c
+                    for ch in 0..<c { out[((i * c + ch) * r + y) * r + x] = Float(pixels[source + ch]) / 127.5 - 1 }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The next batch `[batch, C, R, R]` on `device`; waits when the background thread is behind.
+    public func nextBatch(on device: Device) throws -> Tensor {
+        condition.lock()
+        while ready[next] == nil { condition.wait() }
+        let result = ready.removeValue(forKey: next)!
+        next += 1
+        condition.broadcast()
+        condition.unlock()
+        return try Tensor(result.get(), shape: [batchSize, dataset.channels, dataset.resolution, dataset.resolution], on: device)
+    }
+}

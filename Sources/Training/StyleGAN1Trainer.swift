@@ -1,0 +1,199 @@
+import Foundation
+import Networks
+import SafeTensors
+import StyleGANOps
+import Tensors
+
+/// StyleGAN (v1)'s official training (NVlabs/stylegan `training_loop.py`, `loss.py`): progressive
+/// growing on the `TrainingSchedule` (lod from kimg: `lod_training_kimg` stable, then
+/// `lod_transition_kimg` fading in the next resolution), a D step then a G step per batch,
+/// non-saturating logistic loss with R1 (`D_logistic_simplegp`), style mixing over the active
+/// layers, `dlatent_avg` tracking, Adam reset at every lod change, and Gs with half-life 10 kimg.
+public final class StyleGAN1Trainer {
+    public let G: StyleGAN1.Generator
+    public let D: StyleGAN1.Discriminator
+    public let G_ema: StyleGAN1.Generator
+    public let preset: Preset
+    public let options: TrainingOptions
+    var optG: Adam
+    var optD: Adam
+    public private(set) var batchIndex = 0
+    public private(set) var curNimg = 0
+    /// The lod range (floor, ceil) the optimizers were made for.
+    var optimizerLod: (Int, Int)
+    let device: Device
+
+    public init(preset: Preset, options: TrainingOptions, device: Device) throws {
+        guard let gConfig = preset.generatorV1, let dConfig = preset.discriminatorV1 else {
+            throw TrainingError("preset \(preset.name) is not a StyleGAN (v1) preset")
+        }
+        guard options.lodInitialResolution >= 4, options.lodInitialResolution <= gConfig.resolution,
+              options.lodInitialResolution & (options.lodInitialResolution - 1) == 0 else {
+            throw TrainingError("--lod-initial-resolution \(options.lodInitialResolution) must be a power of two from 4 to \(gConfig.resolution)")
+        }
+        self.preset = preset
+        self.options = options
+        self.device = device
+        G = try StyleGAN1.Generator(gConfig, seed: options.seed &* 2 &+ 1, device: device)
+        D = try StyleGAN1.Discriminator(dConfig, seed: options.seed &* 2 &+ 2, device: device)
+        G_ema = try StyleGAN1.Generator(gConfig, seed: 0, device: device)
+        try G_ema.load(Dictionary(uniqueKeysWithValues: G.stateDict()))
+        optG = try Adam(G.namedParameters().map(\.1), learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+        optD = try Adam(D.namedParameters().map(\.1), learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+        optimizerLod = (0, 0)
+        optimizerLod = lodRange(lod(kimg: 0))
+    }
+
+    /// The official schedule: `lod = R − log2(initial) − phase − max(phase_kimg − training, 0)/transition`, at least 0.
+    public func lod(kimg: Double) -> Double {
+        let phaseDuration = options.lodTrainingKimg + options.lodTransitionKimg
+        let phase = phaseDuration > 0 ? (kimg / phaseDuration).rounded(.down) : 0
+        let phaseKimg = kimg - phase * phaseDuration
+        var lod = Double(G.config.resolutionLog2 - options.lodInitialResolution.trailingZeroBitCount) - phase
+        if options.lodTransitionKimg > 0 { lod -= Swift.max(phaseKimg - options.lodTrainingKimg, 0) / options.lodTransitionKimg }
+        return Swift.max(lod, 0)
+    }
+
+    func lodRange(_ lod: Double) -> (Int, Int) { (Int(lod.rounded(.down)), Int(lod.rounded(.up))) }
+
+    public var currentLod: Double { lod(kimg: Double(curNimg) / 1000) }
+    public var batchSize: Int { preset.batch }
+
+    /// Style mixing over the active layers, `dlatent_avg` tracked, random noise.
+    func runG(_ z: Tensor, lod: Double, random: RandomStream, mixing: inout SeededGenerator) throws -> Tensor {
+        var ws = try G.ws(z, updateAverage: true)
+        let activeLayers = G.numWs - 2 * Int(lod.rounded(.down))
+        if preset.styleMixingProb > 0 && activeLayers > 1 {
+            var cutoff = 1 + Int(mixing.next() % UInt64(activeLayers - 1))
+            if mixing.uniform(0...1) >= preset.styleMixingProb { cutoff = activeLayers }
+            if cutoff < G.numWs {
+                let other = try G.ws(random.normal(z.shape, on: device))
+                ws = try Tensor.concat([ws.slice(axis: 1, 0..<cutoff), other.slice(axis: 1, cutoff..<G.numWs)], axis: 1)
+            }
+        }
+        return try G.synthesis(ws, lod: lod, noiseMode: .random, random: random)
+    }
+
+    func update(_ optimizer: Adam, _ loss: Tensor) throws {
+        let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
+        try optimizer.update(try grads.map { try $0.nanToNum() })
+    }
+
+    func step(reals: Tensor, stats: TickStatistics) throws {
+        let lod = currentLod
+        if lodRange(lod) != optimizerLod {
+            // reset_opt_for_new_lod: fresh Adam state at each new phase.
+            optG = try Adam(optG.parameters, learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+            optD = try Adam(optD.parameters, learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+            optimizerLod = lodRange(lod)
+        }
+        let n = reals.shape[0]
+        let random = RandomStream(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batchIndex))
+        var mixing = SeededGenerator(seed: options.seed ^ (UInt64(batchIndex) &* 0xD1B5_4A32_D192_ED03))
+        let zDim = G.config.latentSize
+
+        // D: softplus(D(G(z))) + softplus(−D(x)) + γ/2·‖∇x D(x)‖².
+        do {
+            let fake = try GradMode.disabled { try runG(random.normal([n, zDim], on: device), lod: lod, random: random, mixing: &mixing) }
+            let real = reals.detached().requiringGrad()
+            let realLogits = try D(real, lod: lod)
+            let fakeLogits = try D(fake, lod: lod)
+            var loss = try fakeLogits.softplus() + realLogits.neg().softplus()
+            if preset.r1Gamma != 0 {
+                let r1Grads = try gradients(of: realLogits.sum(), wrt: [real], createGraph: true)[0]
+                let penalty = try r1Grads.square().sum(axes: [1, 2, 3]).reshape([n, 1])
+                try stats.report("Loss/r1_penalty", penalty)
+                loss = try loss + penalty * (preset.r1Gamma / 2)
+            }
+            try stats.report("Loss/scores/real", realLogits)
+            try stats.report("Loss/D/loss", loss)
+            try update(optD, loss.mean())
+        }
+        // G: softplus(−D(G(z))).
+        do {
+            let fake = try runG(random.normal([n, zDim], on: device), lod: lod, random: random, mixing: &mixing)
+            let logits = try D(fake, lod: lod)
+            let loss = try logits.neg().softplus().mean()
+            try stats.report("Loss/scores/fake", logits)
+            try stats.report("Loss/G/loss", loss)
+            try update(optG, loss)
+        }
+        // Gs: trainables with β = 0.5^(batch / 10 kimg); non-trainables copied.
+        let beta = pow(0.5, Double(n) / Swift.max(preset.emaKimg * 1000, 1e-8))
+        try GradMode.disabled {
+            for ((_, p), (_, pEma)) in zip(G.namedParameters(), G_ema.namedParameters()) {
+                try pEma.assign(p.value.lerp(pEma.value, beta))
+            }
+            for ((_, b), (_, bEma)) in zip(G.namedBuffers(), G_ema.namedBuffers()) { bEma.value = b.value }
+            for layer in [G.lod, D.lod, G_ema.lod] { layer!.value = try Tensor.full(lod, shape: [], on: device) }
+        }
+        curNimg += n
+        batchIndex += 1
+    }
+
+    /// Reals for the current lod, as the official `process_reals`: the image at the active
+    /// resolution, blended toward its half-resolution version during a fade (`FadeLOD`), then
+    /// nearest-up-sampled back to full resolution.
+    func prepareReals(_ reals: Tensor) throws -> Tensor {
+        let lod = currentLod
+        let k = Int(lod.rounded(.down)), alpha = lod - Double(k)
+        var x = k == 0 ? reals : try reals.downscale2d(factor: 1 << k)
+        if alpha > 0 && x.shape[2] > 4 { x = try x.lerp(x.downscale2d().upscale2d(), alpha) }
+        return k == 0 ? x : try x.upscale2d(factor: 1 << k)
+    }
+
+    func writeSnapshot(_ path: String, tick: Int) throws {
+        var state = TrainState(batchIndex: batchIndex, curNimg: curNimg, optGStep: optG.step, optDStep: optD.step)
+        state.tick = tick
+        state.lod = currentLod
+        var tensors: [(String, Tensor)] = []
+        for (name, opt, module) in [("G", optG, G as Layer), ("D", optD, D as Layer)] {
+            for ((key, _), moments) in zip(module.namedParameters(), opt.moments) {
+                tensors.append(("train.opt.\(name).m.\(key)", moments.m))
+                tensors.append(("train.opt.\(name).v.\(key)", moments.v))
+            }
+        }
+        try NetworkFile.write(NetworkFile.StyleGAN1Networks(G: G, D: D, G_ema: G_ema), to: path,
+                              extraMetadata: try state.metadata(options: options), extraTensors: tensors)
+    }
+
+    func restore(from path: String) throws -> TrainState {
+        guard case .stylegan1(let networks) = try NetworkFile.read(path: path, device: device),
+              let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
+            throw TrainingError("\(path) is not a StyleGAN (v1) training snapshot with G, D and G_ema")
+        }
+        try G.load(Dictionary(uniqueKeysWithValues: g.stateDict()))
+        try D.load(Dictionary(uniqueKeysWithValues: d.stateDict()))
+        try G_ema.load(Dictionary(uniqueKeysWithValues: gEma.stateDict()))
+        let file = try SafeTensorsFile(path: path)
+        let state = try TrainState(metadata: file.metadata, path: path)
+        func tensor(_ name: String) throws -> Tensor {
+            guard let entry = file.entry(name) else { throw TrainingError("\(path) lacks \(name): not a training snapshot") }
+            return try Tensor(file.floats(name), shape: entry.shape, on: device)
+        }
+        try optG.restore(step: state.optGStep, moments: try G.namedParameters().map { key, _ in
+            (try tensor("train.opt.G.m.\(key)"), try tensor("train.opt.G.v.\(key)"))
+        })
+        try optD.restore(step: state.optDStep, moments: try D.namedParameters().map { key, _ in
+            (try tensor("train.opt.D.m.\(key)"), try tensor("train.opt.D.v.\(key)"))
+        })
+        batchIndex = state.batchIndex
+        curNimg = state.curNimg
+        optimizerLod = lodRange(currentLod)
+        return state
+    }
+}
+
+extension StyleGAN1Trainer: Trainer {
+    var currentBatchSize: Int { preset.batch }
+    var generator: ImageGenerator { G_ema }
+
+    func gridImages(_ z: Tensor) throws -> Tensor {
+        try GradMode.disabled { try G_ema(z, lod: currentLod, noiseMode: .const) }
+    }
+
+    func progressFields() -> [(String, String)] {
+        let lod = currentLod
+        return [("lod", String(format: "%.2f", lod)), ("resolution", String(G.config.resolution >> Int(lod.rounded(.down))))]
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import Networks
+import SafeTensors
+import StyleGANOps
+import Tensors
+
+/// StyleGAN2's official training step (stylegan2-ada-pytorch `training_loop.py` and `loss.py`):
+/// phases Gmain, Greg, Dmain, Dreg; the non-saturating logistic loss; lazy R1 and path-length
+/// regularisation; style mixing; Adam with lr and betas rescaled for the lazy intervals; G_ema.
+public final class StyleGAN2Trainer {
+    public let G: StyleGAN2.Generator
+    public let D: StyleGAN2.Discriminator
+    public let G_ema: StyleGAN2.Generator
+    public let preset: Preset
+    public let options: TrainingOptions
+    let optG: Adam
+    let optD: Adam
+    /// The running mean of path lengths (a scalar on the device).
+    var plMean: Tensor
+    public private(set) var batchIndex = 0
+    public private(set) var curNimg = 0
+    let device: Device
+
+    /// Path-length regularisation: decay 0.01, batch shrink 2 (official defaults).
+    let plDecay = 0.01, plBatchShrink = 2
+
+    public init(preset: Preset, options: TrainingOptions, device: Device) throws {
+        guard let gConfig = preset.generator, let dConfig = preset.discriminator else {
+            throw TrainingError("preset \(preset.name) is not a StyleGAN2 preset")
+        }
+        self.preset = preset
+        self.options = options
+        self.device = device
+        G = try StyleGAN2.Generator(gConfig, seed: options.seed &* 2 &+ 1, device: device)
+        D = try StyleGAN2.Discriminator(dConfig, seed: options.seed &* 2 &+ 2, device: device)
+        G_ema = try StyleGAN2.Generator(gConfig, seed: 0, device: device)
+        try G_ema.load(Dictionary(uniqueKeysWithValues: G.stateDict()))
+        // One optimizer per network, shared by its main and regularisation phases, with lr and
+        // betas rescaled by interval / (interval + 1).
+        func adam(_ parameters: [Parameter], interval: Int) throws -> Adam {
+            let ratio = Double(interval) / Double(interval + 1)
+            return try Adam(parameters, learningRate: preset.learningRate * ratio, beta1: pow(0, ratio),
+                            beta2: pow(0.99, ratio), epsilon: 1e-8)
+        }
+        optG = try adam(G.namedParameters().map(\.1), interval: options.gRegInterval)
+        optD = try adam(D.namedParameters().map(\.1), interval: options.dRegInterval)
+        plMean = try Tensor.zeros([], on: device)
+    }
+
+    public var batchSize: Int { preset.batch }
+
+    /// The official `run_G`: mapping (which tracks w_avg in training), style mixing with one random
+    /// crossover per batch, and synthesis with random noise and the non-fused modulated convolution.
+    func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator) throws -> (img: Tensor, ws: Tensor) {
+        var ws = try G.mapping(z, updateWAvg: true)
+        let numWs = G.numWs
+        if preset.styleMixingProb > 0 {
+            var cutoff = 1 + Int(mixing.next() % UInt64(numWs - 1))
+            if mixing.uniform(0...1) >= preset.styleMixingProb { cutoff = numWs }
+            if cutoff < numWs {
+                let other = try G.mapping(random.normal(z.shape, on: device), updateWAvg: false)
+                ws = try Tensor.concat([ws.slice(axis: 1, 0..<cutoff), other.slice(axis: 1, cutoff..<numWs)], axis: 1)
+            }
+        }
+        let img = try G.synthesis(ws, noiseMode: .random, fused: false, random: random)
+        return (img, ws)
+    }
+
+    /// One optimizer step on `parameters` with `loss`'s gradients (NaN → 0, ±∞ → ±1e5 first).
+    func update(_ optimizer: Adam, _ loss: Tensor) throws {
+        let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
+        try optimizer.update(try grads.map { try $0.nanToNum() })
+    }
+
+    /// One batch: the four phases, the EMA update, and the counters.
+    func step(reals: Tensor, stats: TickStatistics) throws {
+        let n = preset.batch
+        let random = RandomStream(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batchIndex))
+        var mixing = SeededGenerator(seed: options.seed ^ (UInt64(batchIndex) &* 0xD1B5_4A32_D192_ED03))
+        let zDim = G.config.zDim
+
+        // Gmain: softplus(−D(G(z))).
+        do {
+            let (img, _) = try runG(random.normal([n, zDim], on: device), random: random, mixing: &mixing)
+            let logits = try D(img)
+            let loss = try logits.neg().softplus().mean()
+            try stats.report("Loss/scores/fake", logits)
+            try stats.report("Loss/G/loss", loss)
+            try update(optG, loss)
+        }
+        // Greg: path-length regularisation on half the batch, every G_reg_interval batches.
+        if preset.plWeight != 0 && batchIndex % options.gRegInterval == 0 {
+            let (img, ws) = try runG(random.normal([n / plBatchShrink, zDim], on: device), random: random, mixing: &mixing)
+            let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
+            let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: true)[0]
+            let plLengths = try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
+            let newMean = try GradMode.disabled { try plMean.lerp(plLengths.mean(), plDecay) }.detached()
+            plMean = newMean
+            let penalty = try (plLengths - newMean).square()
+            try stats.report("Loss/pl_penalty", penalty)
+            try update(optG, try (penalty * preset.plWeight).mean() * Double(options.gRegInterval))
+        }
+        // Dmain: softplus(D(G(z))) + softplus(−D(x)).
+        do {
+            let fake = try GradMode.disabled { try runG(random.normal([n, zDim], on: device), random: random, mixing: &mixing).img }
+            let fakeLogits = try D(fake)
+            let realLogits = try D(reals)
+            let loss = try fakeLogits.softplus().mean() + realLogits.neg().softplus().mean()
+            try stats.report("Loss/scores/real", realLogits)
+            try stats.report("Loss/D/loss", loss)
+            try update(optD, loss)
+        }
+        // Dreg: R1 = γ/2·‖∇x D(x)‖², every D_reg_interval batches.
+        if preset.r1Gamma != 0 && batchIndex % options.dRegInterval == 0 {
+            let real = reals.detached().requiringGrad()
+            let logits = try D(real)
+            let r1Grads = try gradients(of: logits.sum(), wrt: [real], createGraph: true)[0]
+            let penalty = try r1Grads.square().sum(axes: [1, 2, 3])
+            try stats.report("Loss/r1_penalty", penalty)
+            try update(optD, try (penalty * (preset.r1Gamma / 2)).mean() * Double(options.dRegInterval))
+        }
+        // G_ema: half-life ema_kimg, ramped up over the first images.
+        var emaNimg = preset.emaKimg * 1000
+        if let rampup = preset.emaRampup { emaNimg = Swift.min(emaNimg, Double(curNimg) * rampup) }
+        let beta = pow(0.5, Double(n) / Swift.max(emaNimg, 1e-8))
+        try GradMode.disabled {
+            for ((_, p), (_, pEma)) in zip(G.namedParameters(), G_ema.namedParameters()) {
+                try pEma.assign(p.value.lerp(pEma.value, beta))
+            }
+            for ((_, b), (_, bEma)) in zip(G.namedBuffers(), G_ema.namedBuffers()) { bEma.value = b.value }
+        }
+        curNimg += n
+        batchIndex += 1
+    }
+
+    // MARK: Snapshots
+
+    /// The training state that a snapshot adds to the networks: optimizer moments, pl_mean, counters.
+    func stateTensors() -> [(String, Tensor)] {
+        var out: [(String, Tensor)] = [("train.pl_mean", plMean)]
+        for (name, opt, module) in [("G", optG, G as Layer), ("D", optD, D as Layer)] {
+            for ((key, _), moments) in zip(module.namedParameters(), opt.moments) {
+                out.append(("train.opt.\(name).m.\(key)", moments.m))
+                out.append(("train.opt.\(name).v.\(key)", moments.v))
+            }
+        }
+        return out
+    }
+
+    func stateMetadata() -> TrainState {
+        TrainState(batchIndex: batchIndex, curNimg: curNimg, optGStep: optG.step, optDStep: optD.step)
+    }
+
+    /// Writes G, D, G_ema and the training state to `path` atomically.
+    func writeSnapshot(_ path: String, tick: Int) throws {
+        var state = stateMetadata()
+        state.tick = tick
+        try NetworkFile.write(NetworkFile.StyleGAN2Networks(G: G, D: D, G_ema: G_ema), to: path,
+                              extraMetadata: try state.metadata(options: options), extraTensors: stateTensors())
+    }
+
+    /// Restores networks and training state from a snapshot written by `writeSnapshot`.
+    func restore(from path: String) throws -> TrainState {
+        let networks = try NetworkFile.readStyleGAN2(path: path, device: device)
+        guard let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
+            throw TrainingError("\(path) lacks G, D or G_ema: resume needs a snapshot written by train")
+        }
+        guard g.config == G.config, d.config == D.config else {
+            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name) gives; resume with the run's own options")
+        }
+        try G.load(Dictionary(uniqueKeysWithValues: g.stateDict()))
+        try D.load(Dictionary(uniqueKeysWithValues: d.stateDict()))
+        try G_ema.load(Dictionary(uniqueKeysWithValues: gEma.stateDict()))
+        let file = try SafeTensorsFile(path: path)
+        let state = try TrainState(metadata: file.metadata, path: path)
+        func tensor(_ name: String) throws -> Tensor {
+            guard let entry = file.entry(name) else { throw TrainingError("\(path) lacks \(name): not a training snapshot") }
+            return try Tensor(file.floats(name), shape: entry.shape, on: device)
+        }
+        plMean = try tensor("train.pl_mean")
+        try optG.restore(step: state.optGStep, moments: try G.namedParameters().map { key, _ in
+            (try tensor("train.opt.G.m.\(key)"), try tensor("train.opt.G.v.\(key)"))
+        })
+        try optD.restore(step: state.optDStep, moments: try D.namedParameters().map { key, _ in
+            (try tensor("train.opt.D.m.\(key)"), try tensor("train.opt.D.v.\(key)"))
+        })
+        batchIndex = state.batchIndex
+        curNimg = state.curNimg
+        return state
+    }
+}
+
+/// Counters of a training run, stored in each snapshot's metadata as `sgan.train_state`.
+struct TrainState: Codable {
+    var batchIndex: Int
+    var curNimg: Int
+    var optGStep: Int
+    var optDStep: Int
+    var tick = 0
+    var lod: Double? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case batchIndex = "batch_idx", curNimg = "cur_nimg", optGStep = "opt_G_step", optDStep = "opt_D_step", tick = "cur_tick", lod
+    }
+
+    static let key = "sgan.train_state"
+    static let optionsKey = "sgan.training_options"
+
+    init(batchIndex: Int, curNimg: Int, optGStep: Int, optDStep: Int) {
+        self.batchIndex = batchIndex
+        self.curNimg = curNimg
+        self.optGStep = optGStep
+        self.optDStep = optDStep
+    }
+
+    init(metadata: [String: String], path: String) throws {
+        guard let json = metadata[Self.key], let state = try? JSONDecoder().decode(TrainState.self, from: Data(json.utf8)) else {
+            throw TrainingError("\(path) has no readable \(Self.key): it is a network file, not a training snapshot; render it, or start a new run")
+        }
+        self = state
+    }
+
+    func metadata(options: TrainingOptions) throws -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return [Self.key: String(decoding: try encoder.encode(self), as: UTF8.self),
+                Self.optionsKey: String(decoding: try encoder.encode(options), as: UTF8.self)]
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Networks
+import Tensors
+
+/// What the run loop needs of a trainer (StyleGAN2 or StyleGAN v1).
+protocol Trainer: AnyObject {
+    var curNimg: Int { get }
+    var batchIndex: Int { get }
+    /// The batch of the next step (v1 changes it with the resolution).
+    var currentBatchSize: Int { get }
+    /// Runs one batch of training on `reals` `[batch, C, R, R]` in [-1, 1].
+    func step(reals: Tensor, stats: TickStatistics) throws
+    /// G_ema's images for the fixed grid latents (noise const).
+    func gridImages(_ z: Tensor) throws -> Tensor
+    /// The generator that metrics and rendering use (G_ema).
+    var generator: ImageGenerator { get }
+    func writeSnapshot(_ path: String, tick: Int) throws
+    func restore(from path: String) throws -> TrainState
+    /// Extra fields of the tick line and stats (v1: lod and resolution).
+    func progressFields() -> [(String, String)]
+    /// Processes a batch of reals for the current step (v1: the fade-in blend).
+    func prepareReals(_ reals: Tensor) throws -> Tensor
+}
+
+extension StyleGAN2Trainer: Trainer {
+    var currentBatchSize: Int { preset.batch }
+    var generator: ImageGenerator { G_ema }
+
+    func gridImages(_ z: Tensor) throws -> Tensor {
+        try GradMode.disabled { try G_ema(z, noiseMode: .const) }
+    }
+
+    func progressFields() -> [(String, String)] { [] }
+    func prepareReals(_ reals: Tensor) throws -> Tensor { reals }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Networks
+
+/// Everything a training run was started with; stored as `training_options.json` and in every
+/// snapshot, so that a resumed run continues with the same settings.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// The preset (`small`, `auto`, `stylegan2`, `paper256`, ..., `stylegan1-small`).
+    public var preset = "small"
+    /// A folder or zip of PNG images; nil: the built-in procedural dataset.
+    public var data: String? = nil
+    /// Resolution of the built-in dataset (ignored with `data`).
+    public var proceduralResolution = 32
+    /// Overrides of the preset.
+    public var batch: Int? = nil
+    public var gamma: Double? = nil
+    public var learningRate: Double? = nil
+    public var mbstdGroup: Int? = nil
+    /// Training length in thousands of images.
+    public var kimg = 200.0
+    /// Thousands of images per tick (the official `kimg_per_tick` is 4).
+    public var tickKimg = 4.0
+    /// Ticks between network snapshots and sample grids (the official default is 50).
+    public var snapTicks = 50
+    /// Ticks between SWD measurements into metrics.jsonl (0: none).
+    public var metricsTicks = 0
+    public var seed: UInt64 = 0
+    /// x-flip augmentation.
+    public var mirror = false
+    /// Lazy regularisation intervals (official: G 4, D 16).
+    public var gRegInterval = 4
+    public var dRegInterval = 16
+    /// Sample grid of G_ema from fixed latents: columns and rows.
+    public var gridColumns = 8
+    public var gridRows = 4
+    /// StyleGAN (v1) progressive growing: the start resolution and the kimg of each stable and fade phase.
+    public var lodInitialResolution = 8
+    public var lodTrainingKimg = 600.0
+    public var lodTransitionKimg = 600.0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case preset, data, proceduralResolution = "procedural_resolution", batch, gamma, learningRate = "lrate"
+        case mbstdGroup = "mbstd_group", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks"
+        case seed, mirror, gRegInterval = "G_reg_interval", dRegInterval = "D_reg_interval"
+        case gridColumns = "grid_columns", gridRows = "grid_rows"
+        case lodInitialResolution = "lod_initial_resolution", lodTrainingKimg = "lod_training_kimg"
+        case lodTransitionKimg = "lod_transition_kimg"
+    }
+
+    /// The preset for `resolution` and `channels` with this run's overrides applied.
+    public func resolvedPreset(resolution: Int, channels: Int) throws -> Preset {
+        var p = try Preset.named(preset, resolution: resolution, channels: channels)
+        if let batch { p.batch = batch }
+        if let gamma { p.r1Gamma = gamma }
+        if let learningRate { p.learningRate = learningRate }
+        if let mbstdGroup {
+            p.discriminator?.mbstdGroupSize = mbstdGroup
+            p.discriminatorV1?.mbstdGroupSize = mbstdGroup
+        }
+        let group = p.discriminator?.mbstdGroupSize ?? p.discriminatorV1?.mbstdGroupSize ?? 1
+        guard p.batch >= 1, p.batch % Swift.max(1, Swift.min(group, p.batch)) == 0 else {
+            throw TrainingError("batch \(p.batch) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group")
+        }
+        return p
+    }
+}
+
+/// A training run that cannot start or continue: what, where, and what to do.
+public struct TrainingError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

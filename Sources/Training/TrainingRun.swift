@@ -1,0 +1,243 @@
+import Foundation
+import ImageIO
+import Networks
+import Rendering
+import Tensors
+
+/// A training run: its folder, the loop over batches, ticks, logs, sample grids, snapshots and
+/// metrics, and resuming (the official `training_loop` around a `Trainer`).
+public final class TrainingRun {
+    public let options: TrainingOptions
+    public let folder: URL
+    let device: Device
+    let dataset: ImageDataset
+    let trainer: Trainer
+    let log: FileHandle
+    let gridLatents: Tensor
+    var tick = 0
+    /// Whether progress bars go to standard error (a terminal).
+    let interactive = isatty(STDERR_FILENO) != 0
+
+    /// Prepares a run in a new folder under `outdir` (or, resuming `latest`, in the newest run's
+    /// folder); `resume` is nil, `latest` or a snapshot file.
+    public init(options: TrainingOptions, outdir: String, resume: String?, device: Device) throws {
+        var options = options
+        var folder: URL
+        var snapshot: String? = nil
+        if resume == "latest" {
+            guard let latest = try TrainingRun.latestSnapshot(outdir: outdir) else {
+                throw TrainingError("--resume latest: no snapshot under \(outdir); start a run without --resume first")
+            }
+            (folder, snapshot) = (latest.folder, latest.snapshot)
+            // The run continues with its own options, except for how long it trains.
+            let saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: folder.appendingPathComponent("training_options.json")))
+            let kimg = options.kimg
+            options = saved
+            options.kimg = kimg
+        } else {
+            if let resume {
+                guard FileManager.default.fileExists(atPath: resume) else { throw TrainingError("--resume: \(resume) does not exist") }
+                snapshot = resume
+            }
+            folder = try TrainingRun.newRunFolder(outdir: outdir, options: options)
+        }
+        self.options = options
+        self.folder = folder
+        self.device = device
+        dataset = try options.data.map(openDataset) ?? ProceduralDataset(resolution: options.proceduralResolution)
+        let preset = try options.resolvedPreset(resolution: dataset.resolution, channels: dataset.channels)
+        switch preset.architecture {
+        case .stylegan2: trainer = try StyleGAN2Trainer(preset: preset, options: options, device: device)
+        case .stylegan1: trainer = try StyleGAN1Trainer(preset: preset, options: options, device: device)
+        }
+        let logPath = folder.appendingPathComponent("log.txt").path
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: logPath) else { throw TrainingError("cannot write \(logPath)") }
+        handle.seekToEndOfFile()
+        log = handle
+        var random = NumpyRandomState(seed: UInt32(truncatingIfNeeded: options.seed))
+        let count = options.gridColumns * options.gridRows
+        gridLatents = try Tensor(random.randn(count * trainer.generator.zDim), shape: [count, trainer.generator.zDim], on: device)
+        if let snapshot {
+            let state = try trainer.restore(from: snapshot)
+            tick = state.tick
+            say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(state.curNimg) / 1000)) kimg")
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(options).write(to: folder.appendingPathComponent("training_options.json"))
+        }
+    }
+
+    /// `outdir/NNNNN-<preset>-<data>-batchB`, numbered after the existing runs.
+    static func newRunFolder(outdir: String, options: TrainingOptions) throws -> URL {
+        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        let existing = (try FileManager.default.contentsOfDirectory(atPath: outdir)).compactMap { Int($0.prefix(5)) }
+        let id = (existing.max() ?? -1) + 1
+        let data = options.data.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "procedural"
+        let folder = URL(fileURLWithPath: outdir).appendingPathComponent(String(format: "%05d", id) + "-\(options.preset)-\(data)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// The newest complete snapshot of the newest run under `outdir` that has one.
+    static func latestSnapshot(outdir: String) throws -> (folder: URL, snapshot: String)? {
+        guard let runs = try? FileManager.default.contentsOfDirectory(atPath: outdir) else { return nil }
+        for run in runs.filter({ Int($0.prefix(5)) != nil }).sorted().reversed() {
+            let folder = URL(fileURLWithPath: outdir).appendingPathComponent(run)
+            let snapshots = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { $0.hasPrefix("network-snapshot-") && $0.hasSuffix(".safetensors") }.sorted()
+            if let last = snapshots.last { return (folder, folder.appendingPathComponent(last).path) }
+        }
+        return nil
+    }
+
+    /// Prints `line` and appends it to log.txt.
+    func say(_ line: String) {
+        print(line)
+        log.write(Data((line + "\n").utf8))
+    }
+
+    /// Trains until `options.kimg` thousand images, ticking every `tickKimg`.
+    public func run() throws {
+        say("Training \(options.preset) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
+        if trainer.curNimg == 0 { try writeGrid(name: "reals.png", images: realGrid()) }
+        let totalNimg = Int(options.kimg * 1000)
+        let startTime = Date()
+        var tickStart = (nimg: trainer.curNimg, time: Date())
+        var maintenance = 0.0
+        let stats = TickStatistics()
+        var prefetcher = Prefetcher(dataset: dataset, batchSize: trainer.currentBatchSize, mirror: options.mirror,
+                                    seed: options.seed, start: trainer.curNimg / trainer.currentBatchSize)
+        var pending: [DeviceFence] = []
+        var done = trainer.curNimg >= totalNimg
+        while !done {
+            if prefetcher.batchSize != trainer.currentBatchSize {
+                prefetcher.stop()
+                prefetcher = Prefetcher(dataset: dataset, batchSize: trainer.currentBatchSize, mirror: options.mirror,
+                                        seed: options.seed, start: trainer.curNimg / trainer.currentBatchSize)
+            }
+            let reals = try trainer.prepareReals(prefetcher.nextBatch(on: device))
+            try trainer.step(reals: reals, stats: stats)
+            // Keep at most two steps in flight: the host never waits for the step it just queued.
+            pending.append(try DeviceFence(device))
+            if pending.count > 2 { try pending.removeFirst().wait() }
+            done = trainer.curNimg >= totalNimg
+            let tickEnd = tickStart.nimg + Int(options.tickKimg * 1000)
+            if interactive && !done {
+                let fraction = Double(trainer.curNimg - tickStart.nimg) / Double(tickEnd - tickStart.nimg)
+                let filled = Int(Swift.min(Swift.max(fraction, 0), 1) * 30)
+                FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 30 - filled))] tick \(tick) \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg".utf8))
+            }
+            if !done && tick != 0 && trainer.curNimg < tickEnd { continue }
+            if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+
+            // Tick: report, then maintenance (grids, snapshots, metrics).
+            let values = try stats.collect()   // reads the device: the tick's work has finished
+            let tickEndTime = Date()
+            let seconds = tickEndTime.timeIntervalSince(tickStart.time)
+            let secPerKimg = seconds / Double(Swift.max(trainer.curNimg - tickStart.nimg, 1)) * 1000
+            var fields = [
+                "tick \(pad(String(tick), 5))",
+                "kimg \(pad(String(format: "%.1f", Double(trainer.curNimg) / 1000), 8))",
+                "time \(pad(formatTime(tickEndTime.timeIntervalSince(startTime)), 12))",
+                "sec/tick \(pad(String(format: "%.1f", seconds), 7))",
+                "sec/kimg \(pad(String(format: "%.2f", secPerKimg), 7))",
+                "maintenance \(pad(String(format: "%.1f", maintenance), 6))",
+                "cpumem \(pad(String(format: "%.2f", residentGiB()), 6))",
+                "gpumem \(pad(String(format: "%.2f", deviceGiB()), 6))",
+            ]
+            fields += trainer.progressFields().map { "\($0.0) \($0.1)" }
+            say(fields.joined(separator: " "))
+            let maintenanceStart = Date()
+            var record: [String: Any] = [
+                "tick": tick, "kimg": Double(trainer.curNimg) / 1000, "sec_per_kimg": secPerKimg, "sec_per_tick": seconds,
+                "timestamp": tickEndTime.timeIntervalSince1970,
+            ]
+            for (name, value) in values { record[name] = value.isFinite ? value : "\(value)" }
+            for (name, value) in trainer.progressFields() { record[name] = Double(value) ?? value }
+            try appendJSONLine(record, to: "stats.jsonl")
+            for (name, value) in values where !value.isFinite {
+                throw TrainingError("\(name) became \(value) at tick \(tick) (\(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg); the last good snapshot is in \(folder.path); lower the learning rate (--lrate) or raise --gamma")
+            }
+            if done || tick % options.snapTicks == 0 {
+                let kimg = String(format: "%06d", trainer.curNimg / 1000)
+                try writeGrid(name: "fakes\(kimg).png", images: trainer.gridImages(gridLatents))
+                try trainer.writeSnapshot(folder.appendingPathComponent("network-snapshot-\(kimg).safetensors").path, tick: tick + 1)
+            }
+            if options.metricsTicks > 0 && (done || tick % options.metricsTicks == 0) {
+                let swd = try SlicedWasserstein.distance(generator: trainer.generator, dataset: dataset, count: 1024, seed: options.seed)
+                try appendJSONLine(["tick": tick, "kimg": Double(trainer.curNimg) / 1000, "swd": swd.average,
+                                    "swd_per_level": swd.perLevel], to: "metrics.jsonl")
+                say("swd \(String(format: "%.4f", swd.average)) (per level, x1e3: \(swd.perLevel.map { String(format: "%.2f", $0 * 1000) }.joined(separator: " ")))")
+            }
+            tick += 1
+            maintenance = Date().timeIntervalSince(maintenanceStart)
+            tickStart = (trainer.curNimg, Date())
+        }
+        prefetcher.stop()
+        say("Done: \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg")
+    }
+
+    func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+
+    func appendJSONLine(_ record: [String: Any], to name: String) throws {
+        let path = folder.appendingPathComponent(name).path
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw TrainingError("cannot write \(path)") }
+        handle.seekToEndOfFile()
+        handle.write(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) + Data("\n".utf8))
+        try handle.close()
+    }
+
+    /// A grid image (columns × rows) of `[N, C, R, R]` images.
+    func writeGrid(name: String, images: Tensor) throws {
+        let tiles = try Renderer.quantize(images)
+        let (columns, rows) = (options.gridColumns, Swift.max(1, tiles.count / options.gridColumns))
+        let (r, c) = (tiles[0].width, tiles[0].channels)
+        var pixels = [UInt8](repeating: 0, count: columns * rows * r * r * c)
+        for (i, tile) in tiles.prefix(columns * rows).enumerated() {
+            let (gx, gy) = (i % columns, i / columns)
+            for y in 0..<r {
+                let row = ((gy * r + y) * columns * r + gx * r) * c
+                pixels.replaceSubrange(row..<(row + r * c), with: tile.pixels[(y * r * c)..<((y + 1) * r * c)])
+            }
+        }
+        try PNGImage(width: columns * r, height: rows * r, channels: c, pixels: pixels)
+            .write(path: folder.appendingPathComponent(name).path)
+    }
+
+    /// The first grid's worth of training images.
+    func realGrid() throws -> Tensor {
+        let count = options.gridColumns * options.gridRows
+        let values = try (0..<count).flatMap { i -> [Float] in
+            let pixels = try dataset.pixels(at: i % dataset.count)
+            let (r, c) = (dataset.resolution, dataset.channels)
+            var out = [Float](repeating: 0, count: c * r * r)
+            for p in 0..<(r * r) { for ch in 0..<c { out[ch * r * r + p] = Float(pixels[p * c + ch]) / 127.5 - 1 } }
+            return out
+        }
+        return try Tensor(values, shape: [count, dataset.channels, dataset.resolution, dataset.resolution])
+    }
+
+    func deviceGiB() -> Double {
+        Double(device.openCL?.pool.statistics.peakBytes ?? 0) / Double(1 << 30)
+    }
+}
+
+/// The official `format_time`: `42s`, `3m 05s`, `2h 03m 04s`, `1d 02h 03m`.
+func formatTime(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return "\(s / 60)m \(String(format: "%02d", s % 60))s" }
+    if s < 86400 { return "\(s / 3600)h \(String(format: "%02d", (s / 60) % 60))m \(String(format: "%02d", s % 60))s" }
+    return "\(s / 86400)d \(String(format: "%02d", (s / 3600) % 24))h \(String(format: "%02d", (s / 60) % 60))m"
+}
+
+/// Resident memory of this process in GiB (from /proc/self/statm on Linux).
+func residentGiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / Double(1 << 30)
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Tensors
+import Training
+
+/// `sgan-gpu train`: the official StyleGAN2 (or StyleGAN v1) training loop on the device.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a StyleGAN2 or StyleGAN (v1) network.",
+        discussion: "With no --data, trains on a built-in procedural dataset. Each run gets a folder under --outdir with training_options.json, log.txt, stats.jsonl, sample grids fakesKKKKKK.png and snapshots network-snapshot-KKKKKK.safetensors.")
+
+    @Option(help: "A folder or .zip of PNG images (square, power-of-two size; see `sgan-gpu dataset`). Default: the procedural dataset.")
+    var data: String?
+
+    @Option(help: "Preset: auto, stylegan2, paper256, paper512, paper1024, cifar, small, stylegan1-ffhq, stylegan1-small.")
+    var preset = "small"
+
+    @Option(help: "Where run folders are created.")
+    var outdir = "runs"
+
+    @Option(help: "Train until this many thousand images.")
+    var kimg = 200.0
+
+    @Option(help: "Batch size (default: the preset's).")
+    var batch: Int?
+
+    @Option(help: "R1 regularisation weight gamma (default: the preset's).")
+    var gamma: Double?
+
+    @Option(help: "Adam learning rate (default: the preset's).")
+    var lrate: Double?
+
+    @Option(name: .customLong("mbstd-group"), help: "Minibatch-std group size (default: the preset's).")
+    var mbstdGroup: Int?
+
+    @Option(help: "Thousands of images per tick.")
+    var tick = 4.0
+
+    @Option(help: "Ticks between snapshots and sample grids.")
+    var snap = 10
+
+    @Option(name: .customLong("metrics-ticks"), help: "Ticks between SWD measurements into metrics.jsonl (0: none).")
+    var metricsTicks = 0
+
+    @Option(help: "Random seed of the run.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Augment with x-flips.")
+    var mirror = false
+
+    @Option(help: "Continue a run: 'latest' (the newest snapshot under --outdir, in its own folder) or a snapshot file.")
+    var resume: String?
+
+    @Option(help: "Sample grid of fixed latents, columns x rows.")
+    var grid = "8x4"
+
+    @Option(help: "Resolution of the procedural dataset.")
+    var resolution = 32
+
+    @Option(name: .customLong("lod-initial-resolution"), help: "StyleGAN (v1): the resolution training starts at.")
+    var lodInitialResolution = 8
+
+    @Option(name: .customLong("lod-training-kimg"), help: "StyleGAN (v1): kimg at each resolution before fading in the next.")
+    var lodTrainingKimg = 600.0
+
+    @Option(name: .customLong("lod-transition-kimg"), help: "StyleGAN (v1): kimg of each fade-in.")
+    var lodTransitionKimg = 600.0
+
+    @OptionGroup var options: DeviceOptions
+
+    func validate() throws {
+        guard kimg > 0, kimg.isFinite else { throw ValidationError("--kimg must be positive, got \(kimg)") }
+        guard tick > 0, tick.isFinite else { throw ValidationError("--tick must be positive, got \(tick)") }
+        guard snap >= 1 else { throw ValidationError("--snap must be at least 1") }
+        guard metricsTicks >= 0 else { throw ValidationError("--metrics-ticks must be 0 or more") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let gamma, !(gamma >= 0 && gamma.isFinite) { throw ValidationError("--gamma must be 0 or more, got \(gamma)") }
+        if let lrate, !(lrate > 0 && lrate.isFinite) { throw ValidationError("--lrate must be positive, got \(lrate)") }
+        guard resolution >= 4, resolution & (resolution - 1) == 0 else {
+            throw ValidationError("--resolution \(resolution) is not a power of two of at least 4")
+        }
+        guard gridSize != nil else { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
+    }
+
+    var gridSize: (Int, Int)? {
+        let parts = grid.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ (1...64).contains($0) }) else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    func run() throws {
+        var o = TrainingOptions()
+        o.preset = preset
+        o.data = data
+        o.proceduralResolution = resolution
+        (o.batch, o.gamma, o.learningRate, o.mbstdGroup) = (batch, gamma, lrate, mbstdGroup)
+        (o.kimg, o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (kimg, tick, snap, metricsTicks, seed, mirror)
+        (o.gridColumns, o.gridRows) = gridSize!
+        (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
+        let device = try Device.select(options.device)
+        try TrainingRun(options: o, outdir: outdir, resume: resume, device: device).run()
+    }
+}
