@@ -1,29 +1,53 @@
 // 2-D convolution (NCHW, cross-correlation like F.conv2d) and its two gradients, as im2col /
 // col2im around matmul_f32.
 
-// For `batchCount` images starting at x + xOffset, every (b, row, p) with row = (ci*KH + ky)*KW + kx
-// and p = oy*OW + ox gets x[b][ci][oy*strideY - padY + ky][ox*strideX - padX + kx] (zero outside
-// the image), written at col[b*colBatchStride + row*colRowStride + p*colPixelStride].
-// The forward pass lays col out as [b][row][p]; the weight gradient as [b][p][row].
-__kernel void im2col_f32(__global float* col, int colBatchStride, int colRowStride, int colPixelStride,
-                         __global const float* x, int xOffset, int batchCount,
+// For `batchCount` images starting at x + xOffset, col[b][row][oy*OW + ox] with row = (ci*KH + ky)*KW + kx
+// gets x[b][ci][oy*strideY - padY + ky][ox*strideX - padX + kx], zero outside the image.
+// One work-item writes one output row (all ox) of one (b, row).
+__kernel void im2col_f32(__global float* col, __global const float* x, int xOffset, int batchCount,
                          int C, int H, int W, int KH, int KW, int strideY, int strideX, int padY, int padX,
                          int OH, int OW)
 {
     const int i = get_global_id(0);
-    const int spatial = OH * OW;
     const int rows = C * KH * KW;
-    if (i >= batchCount * rows * spatial) return;
-    const int p = i % spatial;
-    const int row = (i / spatial) % rows;
-    const int b = i / (spatial * rows);
+    if (i >= batchCount * rows * OH) return;
+    const int oy = i % OH, row = (i / OH) % rows, b = i / (OH * rows);
     const int kx = row % KW, ky = (row / KW) % KH, ci = row / (KW * KH);
-    const int oy = p / OW, ox = p % OW;
-    const int iy = oy * strideY - padY + ky, ix = ox * strideX - padX + kx;
-    float v = 0.0f;
-    if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-        v = x[xOffset + ((b * C + ci) * H + iy) * W + ix];
-    col[b * colBatchStride + row * colRowStride + p * colPixelStride] = v;
+    const int iy = oy * strideY - padY + ky;
+    __global float* out = col + ((b * rows + row) * OH + oy) * OW;
+    if (iy < 0 || iy >= H) {
+        for (int ox = 0; ox < OW; ++ox) out[ox] = 0.0f;
+        return;
+    }
+    const __global float* in = x + xOffset + ((b * C + ci) * H + iy) * W;
+    for (int ox = 0; ox < OW; ++ox) {
+        const int ix = ox * strideX - padX + kx;
+        out[ox] = (ix >= 0 && ix < W) ? in[ix] : 0.0f;
+    }
+}
+
+// The same values laid out as col[b][oy*OW + ox][row] (for the weight gradient, whose contraction
+// runs over images and pixels). One work-item writes all rows of one (b, pixel).
+__kernel void im2col_transposed_f32(__global float* col, __global const float* x, int xOffset, int batchCount,
+                                    int C, int H, int W, int KH, int KW, int strideY, int strideX, int padY, int padX,
+                                    int OH, int OW)
+{
+    const int i = get_global_id(0);
+    if (i >= batchCount * OH * OW) return;
+    const int ox = i % OW, oy = (i / OW) % OH, b = i / (OW * OH);
+    __global float* out = col + (size_t)i * (C * KH * KW);
+    const __global float* image = x + xOffset + b * C * H * W;
+    int row = 0;
+    for (int ci = 0; ci < C; ++ci) {
+        for (int ky = 0; ky < KH; ++ky) {
+            const int iy = oy * strideY - padY + ky;
+            const bool insideY = iy >= 0 && iy < H;
+            for (int kx = 0; kx < KW; ++kx, ++row) {
+                const int ix = ox * strideX - padX + kx;
+                out[row] = (insideY && ix >= 0 && ix < W) ? image[(ci * H + iy) * W + ix] : 0.0f;
+            }
+        }
+    }
 }
 
 // The adjoint of im2col (forward layout): every input pixel gathers the col entries that read it.

@@ -25,14 +25,32 @@ __kernel void reduce_f32(__global float* out, __global const float* in, int redu
         rest /= keptShape[d];
     }
     float acc = REDUCE_INIT;
-    for (int r = lid; r < reducedCount; r += groupSize) {
-        int offset = base, q = r;
-        for (int d = reducedRank - 1; d >= 0; --d) {
-            offset += (q % reducedShape[d]) * reducedStride[d];
-            q /= reducedShape[d];
+    if (reducedRank == 1) {
+        // The reduced elements lie at one stride: no index arithmetic.
+        const int step = reducedStride[0];
+        for (int r = lid; r < reducedCount; r += groupSize) {
+            const float v = in[base + r * step];
+            acc = REDUCE_OP(acc, v);
         }
-        const float v = in[offset];
-        acc = REDUCE_OP(acc, v);
+    } else if (reducedRank == 2 && reducedShape[1] >= groupSize) {
+        // An outer and an inner run (a bias gradient over N and H·W): nested loops.
+        for (int r0 = 0; r0 < reducedShape[0]; ++r0) {
+            const __global float* row = in + base + r0 * reducedStride[0];
+            for (int r1 = lid; r1 < reducedShape[1]; r1 += groupSize) {
+                const float v = row[r1 * reducedStride[1]];
+                acc = REDUCE_OP(acc, v);
+            }
+        }
+    } else {
+        for (int r = lid; r < reducedCount; r += groupSize) {
+            int offset = base, q = r;
+            for (int d = reducedRank - 1; d >= 0; --d) {
+                offset += (q % reducedShape[d]) * reducedStride[d];
+                q /= reducedShape[d];
+            }
+            const float v = in[offset];
+            acc = REDUCE_OP(acc, v);
+        }
     }
     scratch[lid] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);

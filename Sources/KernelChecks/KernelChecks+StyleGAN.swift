@@ -52,7 +52,7 @@ extension KernelChecks {
         ]
         return [
             backward("col2im_f32 conv2d input gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [0], conv),
-            backward("im2col_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [1], conv),
+            backward("im2col_transposed_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [1], conv),
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
             KernelCheck("upfirdn2d_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, body: upfirdn),

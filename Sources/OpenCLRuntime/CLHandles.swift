@@ -21,9 +21,10 @@ public final class CLContext {
 public final class CLCommandQueue {
     public let handle: cl_command_queue
 
-    public init(context: CLContext, device: CLDevice) throws {
+    public init(context: CLContext, device: CLDevice, profiling: Bool = false) throws {
         var status: cl_int = 0
-        guard let queue = clCreateCommandQueue(context.handle, device.id, 0, &status), status == CL_SUCCESS else {
+        let properties = cl_command_queue_properties(profiling ? CL_QUEUE_PROFILING_ENABLE : 0)
+        guard let queue = clCreateCommandQueue(context.handle, device.id, properties, &status), status == CL_SUCCESS else {
             throw CLError(call: "clCreateCommandQueue(\(device.name))", status: status)
         }
         handle = queue
@@ -43,10 +44,13 @@ public final class CLProgram {
     public let handle: cl_program
     /// The kernel file it was built from, for error messages.
     public let file: String
+    /// The build options (`-D` definitions).
+    public let options: String
 
     /// Compiles `source` for `device`; a compile error throws `CLBuildError` with the whole build log.
     public init(source: String, file: String, options: String, context: CLContext, device: CLDevice) throws {
         self.file = file
+        self.options = options
         var status: cl_int = 0
         let program: cl_program? = source.withCString { text in
             var pointer: UnsafePointer<CChar>? = text
@@ -124,6 +128,14 @@ public final class CLEvent {
     public let handle: cl_event
 
     init(_ handle: cl_event) { self.handle = handle }
+
+    /// Nanoseconds between the command's start and end (the queue must profile).
+    public func duration() throws -> UInt64 {
+        var start: cl_ulong = 0, end: cl_ulong = 0
+        try clCheck(clGetEventProfilingInfo(handle, cl_profiling_info(CL_PROFILING_COMMAND_START), 8, &start, nil), "clGetEventProfilingInfo")
+        try clCheck(clGetEventProfilingInfo(handle, cl_profiling_info(CL_PROFILING_COMMAND_END), 8, &end, nil), "clGetEventProfilingInfo")
+        return end >= start ? end - start : 0
+    }
 
     /// Blocks until the event's command has completed.
     public func wait() throws {

@@ -31,6 +31,8 @@ public final class OpenCLDevice {
     public let queue: CLCommandQueue
     public let pool: BufferPool
 
+    /// Kernel launches so far (for profiling).
+    public private(set) var launchCount = 0
     private var programs: [ProgramKey: CLProgram] = [:]
     private var kernels: [KernelKey: CLKernel] = [:]
     private let lock = NSLock()
@@ -38,12 +40,32 @@ public final class OpenCLDevice {
     private struct ProgramKey: Hashable { let source: String; let options: String }
     private struct KernelKey: Hashable { let file: String; let options: String; let name: String }
 
+    /// With `SGAN_PROFILE=1`, every launch is timed by the device (see `profile()`).
+    public let profiling = ProcessInfo.processInfo.environment["SGAN_PROFILE"] == "1"
+    private var profiled: [(String, CLEvent)] = []
+
     /// Opens `device`: creates its context, queue and buffer pool.
     public init(device: CLDevice) throws {
         self.device = device
         context = try CLContext(device: device)
-        queue = try CLCommandQueue(context: context, device: device)
+        queue = try CLCommandQueue(context: context, device: device, profiling: profiling)
         pool = BufferPool(context: context)
+    }
+
+    /// Device time per kernel name since the last call (profiling only), largest first:
+    /// (name, launches, seconds).
+    public func profile() throws -> [(String, Int, Double)] {
+        try finish()
+        lock.lock()
+        let events = profiled
+        profiled.removeAll()
+        lock.unlock()
+        var totals: [String: (Int, UInt64)] = [:]
+        for (name, event) in events {
+            let (count, nanoseconds) = totals[name] ?? (0, 0)
+            totals[name] = (count + 1, nanoseconds + (try event.duration()))
+        }
+        return totals.map { ($0.key, $0.value.0, Double($0.value.1) / 1e9) }.sorted { $0.2 > $1.2 }
     }
 
     /// Opens the device that `opencl` names: the first GPU of any platform, else the first device.
@@ -119,6 +141,7 @@ public final class OpenCLDevice {
         if global.contains(0) { return }
         lock.lock()
         defer { lock.unlock() }
+        launchCount += 1
         for (index, arg) in args.enumerated() {
             let status: cl_int
             switch arg {
@@ -138,12 +161,15 @@ public final class OpenCLDevice {
             }
             try clCheck(status, "clSetKernelArg(\(kernel.name), argument \(index))")
         }
-        let status: cl_int
-        if let local {
-            status = clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(global.count), nil, global, local, 0, nil, nil)
-        } else {
-            status = clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(global.count), nil, global, nil, 0, nil, nil)
+        var event: cl_event? = nil
+        let status: cl_int = withUnsafeMutablePointer(to: &event) { eventPointer in
+            let out = profiling ? eventPointer : nil
+            if let local {
+                return clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(global.count), nil, global, local, 0, nil, out)
+            }
+            return clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(global.count), nil, global, nil, 0, nil, out)
         }
+        if let event { profiled.append((kernel.name + (kernel.program.options.isEmpty ? "" : " " + kernel.program.options), CLEvent(event))) }
         try clCheck(
             status,
             "clEnqueueNDRangeKernel(\(kernel.name), global \(global), local \(local.map { "\($0)" } ?? "auto"))")

@@ -1,9 +1,14 @@
 import Foundation
 import Tensors
 
+/// Where training phases report their scalars.
+public protocol TickStatisticsRecorder {
+    func report(_ name: String, _ value: Tensor) throws
+}
+
 /// Scalars collected during a tick without reading them back each step: sums stay on the
 /// device and are read once, when the tick is reported.
-final class TickStatistics {
+final class TickStatistics: TickStatisticsRecorder {
     private var sums: [String: Tensor] = [:]
     private var counts: [String: Int] = [:]
     private var order: [String] = []

@@ -72,65 +72,93 @@ public final class StyleGAN2Trainer {
         try optimizer.update(try grads.map { try $0.nanToNum() })
     }
 
-    /// One batch: the four phases, the EMA update, and the counters.
-    func step(reals: Tensor, stats: TickStatistics) throws {
-        let n = preset.batch
-        let random = RandomStream(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batchIndex))
-        var mixing = SeededGenerator(seed: options.seed ^ (UInt64(batchIndex) &* 0xD1B5_4A32_D192_ED03))
-        let zDim = G.config.zDim
+    /// The official phases of one batch.
+    public enum Phase: String, CaseIterable, Sendable {
+        case Gmain, Greg, Dmain, Dreg
+    }
 
-        // Gmain: softplus(−D(G(z))).
-        do {
-            let (img, _) = try runG(random.normal([n, zDim], on: device), random: random, mixing: &mixing)
+    /// Per-batch randomness, a function of the run's seed and the batch number (so that a resumed
+    /// run draws exactly what the uninterrupted one would): device normals and the mixing decisions.
+    public struct BatchRandom {
+        let stream: RandomStream
+        var mixing: SeededGenerator
+    }
+
+    public func batchRandom(_ batch: Int) -> BatchRandom {
+        BatchRandom(stream: RandomStream(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batch)),
+                    mixing: SeededGenerator(seed: options.seed ^ (UInt64(batch) &* 0xD1B5_4A32_D192_ED03)))
+    }
+
+    /// Runs one phase with its optimizer step. `gain` is the lazy interval of regularisation phases.
+    public func run(_ phase: Phase, reals: Tensor, random: inout BatchRandom, stats: TickStatisticsRecorder? = nil) throws {
+        let n = preset.batch, zDim = G.config.zDim
+        switch phase {
+        case .Gmain:
+            // softplus(−D(G(z))).
+            let (img, _) = try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing)
             let logits = try D(img)
             let loss = try logits.neg().softplus().mean()
-            try stats.report("Loss/scores/fake", logits)
-            try stats.report("Loss/G/loss", loss)
+            try stats?.report("Loss/scores/fake", logits)
+            try stats?.report("Loss/G/loss", loss)
             try update(optG, loss)
-        }
-        // Greg: path-length regularisation on half the batch, every G_reg_interval batches.
-        if preset.plWeight != 0 && batchIndex % options.gRegInterval == 0 {
-            let (img, ws) = try runG(random.normal([n / plBatchShrink, zDim], on: device), random: random, mixing: &mixing)
-            let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
+        case .Greg:
+            // Path-length regularisation on half the batch.
+            let (img, ws) = try runG(random.stream.normal([n / plBatchShrink, zDim], on: device), random: random.stream, mixing: &random.mixing)
+            let plNoise = try random.stream.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
             let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: true)[0]
             let plLengths = try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
             let newMean = try GradMode.disabled { try plMean.lerp(plLengths.mean(), plDecay) }.detached()
             plMean = newMean
             let penalty = try (plLengths - newMean).square()
-            try stats.report("Loss/pl_penalty", penalty)
+            try stats?.report("Loss/pl_penalty", penalty)
             try update(optG, try (penalty * preset.plWeight).mean() * Double(options.gRegInterval))
-        }
-        // Dmain: softplus(D(G(z))) + softplus(−D(x)).
-        do {
-            let fake = try GradMode.disabled { try runG(random.normal([n, zDim], on: device), random: random, mixing: &mixing).img }
+        case .Dmain:
+            // softplus(D(G(z))) + softplus(−D(x)).
+            let fake = try GradMode.disabled {
+                try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing).img
+            }
             let fakeLogits = try D(fake)
             let realLogits = try D(reals)
             let loss = try fakeLogits.softplus().mean() + realLogits.neg().softplus().mean()
-            try stats.report("Loss/scores/real", realLogits)
-            try stats.report("Loss/D/loss", loss)
+            try stats?.report("Loss/scores/real", realLogits)
+            try stats?.report("Loss/D/loss", loss)
             try update(optD, loss)
-        }
-        // Dreg: R1 = γ/2·‖∇x D(x)‖², every D_reg_interval batches.
-        if preset.r1Gamma != 0 && batchIndex % options.dRegInterval == 0 {
+        case .Dreg:
+            // R1 = γ/2·‖∇x D(x)‖².
             let real = reals.detached().requiringGrad()
             let logits = try D(real)
             let r1Grads = try gradients(of: logits.sum(), wrt: [real], createGraph: true)[0]
             let penalty = try r1Grads.square().sum(axes: [1, 2, 3])
-            try stats.report("Loss/r1_penalty", penalty)
+            try stats?.report("Loss/r1_penalty", penalty)
             try update(optD, try (penalty * (preset.r1Gamma / 2)).mean() * Double(options.dRegInterval))
         }
-        // G_ema: half-life ema_kimg, ramped up over the first images.
+    }
+
+    /// One batch: the four phases (regularisation every G_reg_interval / D_reg_interval batches),
+    /// the EMA update, and the counters.
+    func step(reals: Tensor, stats: TickStatistics) throws {
+        var random = batchRandom(batchIndex)
+        try run(.Gmain, reals: reals, random: &random, stats: stats)
+        if preset.plWeight != 0 && batchIndex % options.gRegInterval == 0 { try run(.Greg, reals: reals, random: &random, stats: stats) }
+        try run(.Dmain, reals: reals, random: &random, stats: stats)
+        if preset.r1Gamma != 0 && batchIndex % options.dRegInterval == 0 { try run(.Dreg, reals: reals, random: &random, stats: stats) }
+        try updateEMA()
+        curNimg += preset.batch
+        batchIndex += 1
+    }
+
+    /// G_ema ← lerp(G, G_ema, β) with β = 0.5^(batch / ema_nimg), ema_nimg ramped up over the first
+    /// images; buffers copied.
+    public func updateEMA() throws {
         var emaNimg = preset.emaKimg * 1000
         if let rampup = preset.emaRampup { emaNimg = Swift.min(emaNimg, Double(curNimg) * rampup) }
-        let beta = pow(0.5, Double(n) / Swift.max(emaNimg, 1e-8))
+        let beta = pow(0.5, Double(preset.batch) / Swift.max(emaNimg, 1e-8))
         try GradMode.disabled {
             for ((_, p), (_, pEma)) in zip(G.namedParameters(), G_ema.namedParameters()) {
                 try pEma.assign(p.value.lerp(pEma.value, beta))
             }
             for ((_, b), (_, bEma)) in zip(G.namedBuffers(), G_ema.namedBuffers()) { bEma.value = b.value }
         }
-        curNimg += n
-        batchIndex += 1
     }
 
     // MARK: Snapshots

@@ -5,7 +5,11 @@ import Tensors
 /// `sgan-gpu bench`: throughput of the compute kernels (GFLOP/s), median of several runs.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure kernel throughput: matmul and conv2d GFLOP/s, median of several runs.")
+        abstract: "Measure throughput: StyleGAN2 networks (--cfg) or the matmul and conv2d kernels, median of several runs.",
+        discussion: "--cfg a (32x32, channel_base 16384, channel_max 512, 2 mapping layers, batch 8), b (64x64, channel_max 256), c (256x256, 8 mapping layers, batch 4) or small. Reports images/s of G forward (noise const), one iteration without regularisers (Gmain + Dmain with Adam), the R1 phase and the path-length phase, and peak host and device memory.")
+
+    @Option(help: "Network configuration: a, b, c or small (default: the kernel benchmark).")
+    var cfg: String?
 
     @OptionGroup var options: DeviceOptions
 
@@ -18,6 +22,28 @@ struct Bench: ParsableCommand {
     func run() throws {
         let device = try Device.select(options.device)
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        if let cfg {
+            let r = try NetworkBenchmark.measure(cfg: cfg, device: device, runs: runs)
+            let host = peakResidentGiB(), deviceMemory = Double(device.openCL?.pool.statistics.peakBytes ?? 0) / Double(1 << 30)
+            let fields: [(String, Double)] = [("g_forward_img_s", r.gForward), ("iteration_img_s", r.iteration),
+                                              ("r1_img_s", r.r1), ("pl_img_s", r.pathLength),
+                                              ("peak_host_gib", host), ("peak_device_gib", deviceMemory)]
+            if json {
+                let values = fields.map { "\"\($0.0)\":\(String(format: "%.4f", $0.1))" }.joined(separator: ",")
+                print("{\"cfg\":\"\(cfg)\",\"device\":\"\(device.spec)\",\"runs\":\(runs),\(values),\"launches_per_iteration\":\(r.launchesPerIteration)}")
+            } else {
+                print("cfg \(cfg) on \(device), median of \(runs) runs")
+                for (name, value) in fields { print("  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", value))") }
+                print("  launches/iteration \(r.launchesPerIteration)")
+            }
+            if let runtime = device.openCL, runtime.profiling {
+                print("device time by kernel (SGAN_PROFILE=1), all measurements together:")
+                for (name, count, seconds) in try runtime.profile().prefix(25) {
+                    print("  \(String(format: "%8.3f", seconds)) s  \(String(format: "%6d", count))x  \(name)")
+                }
+            }
+            return
+        }
         if !json { print("benchmarking on \(device), median of \(runs) runs") }
         for item in KernelBenchmark.standard(onCPU: device.isReference) {
             let result = try item.measure(on: device, runs: runs)
@@ -78,4 +104,12 @@ struct KernelBenchmark {
         let median = times.sorted()[times.count / 2]
         return (median, flops / median / 1e9)
     }
+}
+
+/// Peak resident memory of this process in GiB (VmHWM of /proc/self/status).
+func peakResidentGiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kib / Double(1 << 20)
 }

@@ -33,7 +33,7 @@ struct ConvGeometry {
             : MatrixLayout(offset: offset, batchStride: 0, rowStride: rowsPerGroup, columnStride: 1)
     }
 
-    /// The im2col arguments after the output buffer and its strides.
+    /// The im2col arguments after the output buffer.
     func im2colArguments(_ x: CLBuffer, start: Int, count: Int) -> [KernelArg] {
         [.buffer(x), .i(start * channels * height * width), .i(count), .i(channels), .i(height), .i(width),
          .i(kh), .i(kw), .i(p.stride.y), .i(p.stride.x), .i(p.padding.y), .i(p.padding.x), .i(oh), .i(ow)]
@@ -68,10 +68,7 @@ extension OpenCLBackend {
         let im2col = try runtime.kernel("im2col_f32", file: Self.convFile)
         for start in stride(from: 0, to: c.batch, by: c.chunk) {
             let count = min(c.chunk, c.batch - start)
-            try runtime.launch(
-                im2col, global: [count * c.rows * c.spatial],
-                [.buffer(colMem), .i(c.rows * c.spatial), .i(c.spatial), .i(1)]
-                    + c.im2colArguments(input, start: start, count: count))
+            try runtime.launch(im2col, global: [count * c.rows * c.oh], [.buffer(colMem)] + c.im2colArguments(input, start: start, count: count))
             for g in 0..<p.groups {
                 let image = MatrixLayout(offset: g * c.rowsPerGroup * c.spatial, batchStride: c.rows * c.spatial,
                                          rowStride: c.spatial, columnStride: 1)
@@ -121,14 +118,11 @@ extension OpenCLBackend {
         let col = try allocate(count: chunk * c.rows * c.spatial, dtype: x.dtype)
         let permuted = try allocate(count: chunk * c.outChannels * c.spatial, dtype: x.dtype)
         let (colMem, permutedMem) = (storage(col).mem, storage(permuted).mem)
-        let im2col = try runtime.kernel("im2col_f32", file: Self.convFile)
+        let im2col = try runtime.kernel("im2col_transposed_f32", file: Self.convFile)
         for start in stride(from: 0, to: c.batch, by: chunk) {
             let count = min(chunk, c.batch - start)
             let k = count * c.spatial
-            try runtime.launch(
-                im2col, global: [count * c.rows * c.spatial],
-                [.buffer(colMem), .i(c.spatial * c.rows), .i(1), .i(c.rows)]
-                    + c.im2colArguments(storage(x).mem, start: start, count: count))
+            try runtime.launch(im2col, global: [count * c.spatial], [.buffer(colMem)] + c.im2colArguments(storage(x).mem, start: start, count: count))
             // g[start ..< start+count] as [O, count, spatial].
             try copy(g, offset: start * c.outChannels * c.spatial,
                      strides: [c.spatial, c.outChannels * c.spatial, 1], shape: [c.outChannels, count, c.spatial],

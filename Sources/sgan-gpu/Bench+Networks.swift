@@ -1,0 +1,74 @@
+import Foundation
+import Networks
+import Tensors
+import Training
+
+/// The network benchmarks of `sgan-gpu bench --cfg`: G forward, a training iteration without
+/// regularisers, and the R1 and path-length phases, each as images per second.
+struct NetworkBenchmark {
+    /// The configurations of the performance issue (fp32, z = w = 512, resnet D, mbstd group 4),
+    /// and `small` for quick checks.
+    static func preset(_ cfg: String) throws -> Preset {
+        var p: Preset
+        switch cfg {
+        case "a": p = try Preset.named("stylegan2", resolution: 32); p.batch = 8; p.generator?.mapping.numLayers = 2
+            p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
+        case "b": p = try Preset.named("stylegan2", resolution: 64); p.batch = 8; p.generator?.mapping.numLayers = 2
+            p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
+            p.generator?.synthesis.channelMax = 256; p.discriminator?.channelMax = 256
+        case "c": p = try Preset.named("stylegan2", resolution: 256); p.batch = 4
+            p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
+        case "small": p = try Preset.named("small", resolution: 32)
+        default: throw BenchError("unknown --cfg '\(cfg)'; configurations: a, b, c, small")
+        }
+        p.discriminator?.mbstdGroupSize = 4
+        return p
+    }
+
+    struct Result {
+        var gForward, iteration, r1, pathLength: Double
+        var launchesPerIteration: Int
+    }
+
+    /// Median images/s of each part over `runs` timed runs after a warm-up.
+    static func measure(cfg: String, device: Device, runs: Int) throws -> Result {
+        let preset = try preset(cfg)
+        var options = TrainingOptions()
+        options.preset = preset.name
+        let trainer = try StyleGAN2Trainer(preset: preset, options: options, device: device)
+        let n = preset.batch, r = preset.generator!.imgResolution
+        let reals = try Tensor.uniform([n, 3, r, r], seed: 1, on: device)
+        let z = try Tensor.randn([n, preset.generator!.zDim], seed: 2, on: device)
+        var batch = 0
+        func median(_ body: () throws -> Void) throws -> Double {
+            try body()
+            try device.backend.synchronize()
+            var times: [Double] = []
+            for _ in 0..<runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                try device.backend.synchronize()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            return Double(n) / times.sorted()[times.count / 2]
+        }
+        func phases(_ list: [StyleGAN2Trainer.Phase]) throws {
+            var random = trainer.batchRandom(batch)
+            batch += 1
+            for phase in list { try trainer.run(phase, reals: reals, random: &random) }
+        }
+        let gForward = try median { _ = try GradMode.disabled { try trainer.G_ema(z, noiseMode: .const) } }
+        let launchesBefore = device.openCL?.launchCount ?? 0
+        try phases([.Gmain, .Dmain])
+        let launches = (device.openCL?.launchCount ?? 0) - launchesBefore
+        let iteration = try median { try phases([.Gmain, .Dmain]); try trainer.updateEMA() }
+        let r1 = try median { try phases([.Dreg]) }
+        let pathLength = try median { try phases([.Greg]) }
+        return Result(gForward: gForward, iteration: iteration, r1: r1, pathLength: pathLength, launchesPerIteration: launches)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
