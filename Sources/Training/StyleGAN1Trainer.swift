@@ -146,6 +146,7 @@ public final class StyleGAN1Trainer {
         var state = TrainState(batchIndex: batchIndex, curNimg: curNimg, optGStep: optG.step, optDStep: optD.step)
         state.tick = tick
         state.lod = currentLod
+        state.optimizerLod = [optimizerLod.0, optimizerLod.1]
         var tensors: [(String, Tensor)] = []
         for (name, opt, module) in [("G", optG, G as Layer), ("D", optD, D as Layer)] {
             for ((key, _), moments) in zip(module.namedParameters(), opt.moments) {
@@ -179,7 +180,7 @@ public final class StyleGAN1Trainer {
         })
         batchIndex = state.batchIndex
         curNimg = state.curNimg
-        optimizerLod = lodRange(currentLod)
+        if let saved = state.optimizerLod, saved.count == 2 { optimizerLod = (saved[0], saved[1]) } else { optimizerLod = lodRange(currentLod) }
         return state
     }
 }

@@ -226,9 +226,12 @@ struct TrainState: Codable {
     var optDStep: Int
     var tick = 0
     var lod: Double? = nil
+    /// StyleGAN (v1): the lod range (floor, ceil) the optimizers' state belongs to.
+    var optimizerLod: [Int]? = nil
 
     enum CodingKeys: String, CodingKey {
         case batchIndex = "batch_idx", curNimg = "cur_nimg", optGStep = "opt_G_step", optDStep = "opt_D_step", tick = "cur_tick", lod
+        case optimizerLod = "optimizer_lod"
     }
 
     static let key = "sgan.train_state"

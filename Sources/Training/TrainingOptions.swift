@@ -15,6 +15,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var gamma: Double? = nil
     public var learningRate: Double? = nil
     public var mbstdGroup: Int? = nil
+    /// Network size overrides: channel_base (fmap_base for v1), channel_max (fmap_max), mapping
+    /// layers, and the latent size (z_dim = w_dim).
+    public var channelBase: Int? = nil
+    public var channelMax: Int? = nil
+    public var mappingLayers: Int? = nil
+    public var latentSize: Int? = nil
     /// Training length in thousands of images.
     public var kimg = 200.0
     /// Thousands of images per tick (the official `kimg_per_tick` is 4).
@@ -41,7 +47,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case preset, data, proceduralResolution = "procedural_resolution", batch, gamma, learningRate = "lrate"
-        case mbstdGroup = "mbstd_group", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks"
+        case mbstdGroup = "mbstd_group", channelBase = "cbase", channelMax = "cmax", mappingLayers = "map", latentSize = "zdim", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks"
         case seed, mirror, gRegInterval = "G_reg_interval", dRegInterval = "D_reg_interval"
         case gridColumns = "grid_columns", gridRows = "grid_rows"
         case lodInitialResolution = "lod_initial_resolution", lodTrainingKimg = "lod_training_kimg"
@@ -58,6 +64,33 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             p.discriminator?.mbstdGroupSize = mbstdGroup
             p.discriminatorV1?.mbstdGroupSize = mbstdGroup
         }
+        if let channelBase {
+            p.generator?.synthesis.channelBase = channelBase
+            p.discriminator?.channelBase = channelBase
+            p.generatorV1?.fmapBase = channelBase
+            p.discriminatorV1?.fmapBase = channelBase
+        }
+        if let channelMax {
+            p.generator?.synthesis.channelMax = channelMax
+            p.discriminator?.channelMax = channelMax
+            p.generatorV1?.fmapMax = channelMax
+            p.discriminatorV1?.fmapMax = channelMax
+        }
+        if let mappingLayers {
+            p.generator?.mapping.numLayers = mappingLayers
+            p.generatorV1?.mappingLayers = mappingLayers
+        }
+        if let latentSize {
+            p.generator?.zDim = latentSize
+            p.generator?.wDim = latentSize
+            p.generatorV1?.latentSize = latentSize
+            p.generatorV1?.dlatentSize = latentSize
+            p.generatorV1?.mappingFmaps = latentSize
+        }
+        try p.generator?.validate()
+        try p.discriminator?.validate()
+        try p.generatorV1?.validate()
+        try p.discriminatorV1?.validate()
         let group = p.discriminator?.mbstdGroupSize ?? p.discriminatorV1?.mbstdGroupSize ?? 1
         guard p.batch >= 1, p.batch % Swift.max(1, Swift.min(group, p.batch)) == 0 else {
             throw TrainingError("batch \(p.batch) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group")

@@ -13,6 +13,7 @@ struct SGAN: ParsableCommand {
     /// standard error and a non-zero exit status (64 for usage errors, 1 otherwise); `--help`
     /// prints the help.
     static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they are written, also in a pipe
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -33,6 +33,18 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("mbstd-group"), help: "Minibatch-std group size (default: the preset's).")
     var mbstdGroup: Int?
 
+    @Option(help: "Channel base: channels at resolution R are min(cbase / R, cmax) (default: the preset's).")
+    var cbase: Int?
+
+    @Option(help: "Most channels of any layer (default: the preset's).")
+    var cmax: Int?
+
+    @Option(help: "Mapping network layers (default: the preset's).")
+    var map: Int?
+
+    @Option(help: "Latent size, z_dim = w_dim (default: the preset's).")
+    var zdim: Int?
+
     @Option(help: "Thousands of images per tick.")
     var tick = 4.0
 
@@ -79,6 +91,9 @@ struct Train: ParsableCommand {
         guard resolution >= 4, resolution & (resolution - 1) == 0 else {
             throw ValidationError("--resolution \(resolution) is not a power of two of at least 4")
         }
+        for (name, value) in [("--cbase", cbase), ("--cmax", cmax), ("--map", map), ("--zdim", zdim)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
         guard gridSize != nil else { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
     }
 
@@ -94,6 +109,7 @@ struct Train: ParsableCommand {
         o.data = data
         o.proceduralResolution = resolution
         (o.batch, o.gamma, o.learningRate, o.mbstdGroup) = (batch, gamma, lrate, mbstdGroup)
+        (o.channelBase, o.channelMax, o.mappingLayers, o.latentSize) = (cbase, cmax, map, zdim)
         (o.kimg, o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (kimg, tick, snap, metricsTicks, seed, mirror)
         (o.gridColumns, o.gridRows) = gridSize!
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
