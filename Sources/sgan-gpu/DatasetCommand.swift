@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `sgan-gpu dataset`: prepares a folder or zip of images for training.
+struct DatasetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataset",
+        abstract: "Prepare training data: square, R×R PNG images in a folder or zip.",
+        discussion: "Reads every PNG of --source (a folder, searched recursively, or a .zip), makes it square with --transform, resizes it to --resolution with --filter, and writes 00000000.png, ... to --dest (a new folder, or a .zip). Files it cannot use are listed with the reason.")
+
+    @Option(help: "A folder or .zip of images.")
+    var source: String
+
+    @Option(help: "A new folder or .zip to write.")
+    var dest: String
+
+    @Option(help: "Output width and height, a power of two.")
+    var resolution: Int
+
+    @Option(help: "How to make non-square images square: none (skip them), center-crop or pad.")
+    var transform = "none"
+
+    @Option(help: "Resize filter: box or lanczos.")
+    var filter = "box"
+
+    func validate() throws {
+        guard DatasetTool.Transform(rawValue: transform) != nil else {
+            throw ValidationError("--transform must be none, center-crop or pad, got '\(transform)'")
+        }
+        guard DatasetTool.Filter(rawValue: filter) != nil else { throw ValidationError("--filter must be box or lanczos, got '\(filter)'") }
+        guard resolution >= 4, resolution & (resolution - 1) == 0 else {
+            throw ValidationError("--resolution \(resolution) is not a power of two of at least 4")
+        }
+    }
+
+    func run() throws {
+        var tool = DatasetTool(source: source, destination: dest, resolution: resolution)
+        tool.transform = DatasetTool.Transform(rawValue: transform)!
+        tool.filter = DatasetTool.Filter(rawValue: filter)!
+        let report = try tool.run()
+        for (file, reason) in report.skipped { print("skipped \(file): \(reason)") }
+        print("wrote \(report.written) images of \(resolution)x\(resolution) (\(report.channels == 1 ? "gray" : "RGB")) to \(dest); skipped \(report.skipped.count)")
+    }
+}

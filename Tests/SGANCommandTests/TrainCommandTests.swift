@@ -1,0 +1,93 @@
+import Foundation
+import Networks
+import SafeTensors
+import Tensors
+import Testing
+
+/// `train`, `dataset` and `metrics` as a user runs them.
+@Suite struct TrainCommandTests {
+    let tiny = ["--resolution", "8", "--cbase", "32", "--cmax", "4", "--map", "1", "--zdim", "8", "--batch", "4",
+                "--mbstd-group", "2", "--tick", "0.008", "--snap", "1", "--grid", "2x2", "--device", "cpu"]
+
+    func folder(_ name: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-\(name)-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A run killed with SIGKILL continues from its last snapshot with `--resume latest`.
+    @Test func killedRunResumesFromItsLastSnapshot() throws {
+        let outdir = try folder("kill")
+        let process = Process()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sgan-gpu")
+        process.executableURL = binary
+        process.arguments = ["train", "--outdir", outdir, "--kimg", "1"] + tiny
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait for the second snapshot, then kill.
+        let deadline = Date().addingTimeInterval(300)
+        var snapshots: [String] = []
+        while Date() < deadline {
+            let runs = (try? FileManager.default.contentsOfDirectory(atPath: outdir)) ?? []
+            if let run = runs.first {
+                let log = (try? String(contentsOfFile: outdir + "/" + run + "/log.txt", encoding: .utf8)) ?? ""
+                if log.contains("tick 2 ") {
+                    snapshots = (try FileManager.default.contentsOfDirectory(atPath: outdir + "/" + run)).filter { $0.hasPrefix("network-snapshot") }
+                    break
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(!snapshots.isEmpty, "no snapshot before the kill")
+        let result = try runCommand(["train", "--outdir", outdir, "--kimg", "0.1", "--resume", "latest"] + tiny)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("Resuming from"))
+        #expect(result.out.contains("Done: 0.1 kimg"))
+        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: outdir).first)
+        for name in try FileManager.default.contentsOfDirectory(atPath: outdir + "/" + run) where name.hasSuffix(".safetensors") {
+            #expect(throws: Never.self) { _ = try SafeTensorsFile(path: outdir + "/" + run + "/" + name) }
+        }
+    }
+
+    @Test func datasetCommandPreparesAndReportsSkippedFiles() throws {
+        let source = try folder("dataset-src"), out = try folder("dataset-out")
+        let image = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/images/wide.png"))
+        try image.write(to: URL(fileURLWithPath: source + "/a.png"))
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: source + "/b.txt"))
+        try Data(image.prefix(40)).write(to: URL(fileURLWithPath: source + "/c.png"))
+        let dest = out + "/data"
+        let result = try runCommand(["dataset", "--source", source, "--dest", dest, "--resolution", "8", "--transform", "center-crop"])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("skipped b.txt: not a PNG file"))
+        #expect(result.out.contains("skipped c.png:"))
+        #expect(result.out.contains("wrote 1 images of 8x8"))
+        #expect(FileManager.default.fileExists(atPath: dest + "/00000000.png"))
+        // Without a transform a non-square image is skipped, and nothing usable is an error.
+        let none = try runCommand(["dataset", "--source", source, "--dest", out + "/none", "--resolution", "8"])
+        #expect(none.status != 0 && none.err.contains("no usable images") && none.err.contains("not square"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/none"))
+        let again = try runCommand(["dataset", "--source", source, "--dest", dest, "--resolution", "8"])
+        #expect(again.status != 0 && again.err.contains("already exists"))
+        let bad = try runCommand(["dataset", "--source", source, "--dest", out + "/x", "--resolution", "12"])
+        #expect(bad.status != 0 && bad.err.contains("not a power of two"))
+    }
+
+    @Test func metricsCommandMeasuresASnapshot() throws {
+        let outdir = try folder("metrics")
+        let trained = try runCommand(["train", "--outdir", outdir, "--kimg", "0.008"] + tiny)
+        #expect(trained.status == 0, "\(trained.err)")
+        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: outdir).first)
+        let dataOut = try folder("metrics-data")
+        // A prepared copy of the fixture image at 16×16 (SWD needs 16×16 or more).
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/images")
+        let prepared = try runCommand(["dataset", "--source", fixtures.path, "--dest", dataOut + "/d", "--resolution", "16", "--transform", "pad"])
+        #expect(prepared.status == 0, "\(prepared.err)")
+        let snapshot = outdir + "/" + run + "/network-snapshot-000000.safetensors"
+        let wrongSize = try runCommand(["metrics", "--network", snapshot, "--data", dataOut + "/d", "--num", "4", "--device", "cpu"])
+        #expect(wrongSize.status != 0 && wrongSize.err.contains("the data are 3x16x16"))
+    }
+}
