@@ -11,11 +11,23 @@ public protocol ImageGenerator: AnyObject {
     /// ws `[N, num_ws, w_dim]` for z `[N, z_dim]`, truncated toward the tracked average by `psi`
     /// for the first `cutoff` ws (all when nil).
     func mapping(_ z: Tensor, psi: Double, cutoff: Int?) throws -> Tensor
-    /// Images `[N, C, R, R]` in about [-1, 1] for ws.
-    func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?) throws -> Tensor
+    /// The resolution of the convolution that reads w number `index` (StyleGAN2: 4 for w 0, then two
+    /// per resolution from 8; StyleGAN v1: two per resolution from 4).
+    func resolution(ofW index: Int) -> Int
+    /// Images `[N, C, R, R]` in about [-1, 1] for ws; `noiseAt`, when given, limits noise to the
+    /// layers whose resolution it accepts.
+    func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?, noiseAt: ((Int) -> Bool)?) throws -> Tensor
+}
+
+extension ImageGenerator {
+    public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?) throws -> Tensor {
+        try synthesize(ws, noiseMode: noiseMode, random: random, noiseAt: nil)
+    }
 }
 
 extension StyleGAN2.Generator: ImageGenerator {
+    public func resolution(ofW index: Int) -> Int { 4 << ((index + 1) / 2) }
+
     public var zDim: Int { config.zDim }
     public var wDim: Int { config.wDim }
     public var imgResolution: Int { config.imgResolution }
@@ -25,12 +37,14 @@ extension StyleGAN2.Generator: ImageGenerator {
         try mapping(z, psi: psi, cutoff: cutoff, updateWAvg: false)
     }
 
-    public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?) throws -> Tensor {
-        try synthesis(ws, noiseMode: noiseMode, fused: true, random: random)
+    public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?, noiseAt: ((Int) -> Bool)?) throws -> Tensor {
+        try synthesis(ws, noiseMode: noiseMode, fused: true, random: random, noiseAt: noiseAt)
     }
 }
 
 extension StyleGAN1.Generator: ImageGenerator {
+    public func resolution(ofW index: Int) -> Int { 4 << (index / 2) }
+
     public var zDim: Int { config.latentSize }
     public var wDim: Int { config.dlatentSize }
     public var imgResolution: Int { config.resolution }
@@ -40,7 +54,7 @@ extension StyleGAN1.Generator: ImageGenerator {
         try ws(z, psi: psi, cutoff: cutoff)
     }
 
-    public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?) throws -> Tensor {
-        try synthesis(ws, lod: Double(lod.value.item()), noiseMode: noiseMode, random: random)
+    public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?, noiseAt: ((Int) -> Bool)?) throws -> Tensor {
+        try synthesis(ws, lod: Double(lod.value.item()), noiseMode: noiseMode, random: random, noiseAt: noiseAt)
     }
 }

@@ -8,8 +8,41 @@ import Tensors
 /// `sgan-gpu render`: images from a network file for seeds or given latents.
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render images from a network file.",
-        discussion: "Seeds map to latents as the official generate.py draws them (np.random.RandomState(seed).randn). Images are written as seedNNNN.png, quantised as clamp(img*127.5+128, 0, 255).")
+        abstract: "Render images and figures from a network file.",
+        discussion: """
+        Seeds map to latents as the official generate.py draws them (np.random.RandomState(seed).randn). Images are written as seedNNNN.png, quantised as clamp(img*127.5+128, 0, 255).
+        Figures (--figure): grid (grid.png, --grid CxR, --labels), truncation (truncation.png: rows of seeds, columns of --psis), style-mixing (stylemix.png: --row-seeds, --col-seeds; mixed images take the row's w for --styles coarse|middle|fine|A-B and the column's for the rest), noise (noise.png: all, none, coarse, fine noise and the per-pixel standard deviation over --draws), interpolation (frameNNNNN.png, --frames per pair, --space w|z; interpolation.mp4 when ffmpeg is on the PATH).
+        """)
+
+    @Option(help: "images (one PNG per seed), grid, truncation, style-mixing, noise or interpolation.")
+    var figure = "images"
+
+    @Option(help: "Grid columns x rows (implies --figure grid).")
+    var grid: String?
+
+    @Flag(help: "Label grid images with their seeds, and truncation columns with psi.")
+    var labels = false
+
+    @Option(help: "Truncation figure: psi values of the columns.")
+    var psis = "1,0.7,0.5,0,-0.5,-1"
+
+    @Option(name: .customLong("row-seeds"), help: "Style-mixing figure: seeds of the rows.")
+    var rowSeeds: String?
+
+    @Option(name: .customLong("col-seeds"), help: "Style-mixing figure: seeds of the columns.")
+    var colSeeds: String?
+
+    @Option(help: "Style-mixing figure: the layers taken from the row: coarse, middle, fine, all or a range of ws like 0-3.")
+    var styles = "coarse"
+
+    @Option(help: "Noise figure: noise draws for the standard deviation.")
+    var draws = 32
+
+    @Option(help: "Interpolation: frames per pair of seeds.")
+    var frames = 30
+
+    @Option(help: "Interpolation: w (linear in W) or z (spherical in Z).")
+    var space = "w"
 
     @Option(help: "The network file (safetensors) to render from; G_ema is used when present.")
     var network: String
@@ -46,12 +79,34 @@ struct Render: ParsableCommand {
         guard NoiseMode(rawValue: noiseMode) != nil else {
             throw ValidationError("--noise-mode must be const, random or none, got '\(noiseMode)'")
         }
-        guard (seeds == nil) != (latents == nil) else { throw ValidationError("give either --seeds or --latents (one of them)") }
+        let kinds = ["images", "grid", "truncation", "style-mixing", "noise", "interpolation"]
+        guard kinds.contains(figure) else { throw ValidationError("--figure must be one of \(kinds.joined(separator: ", ")), got '\(figure)'") }
+        if effectiveFigure == "style-mixing" {
+            guard rowSeeds != nil, colSeeds != nil else { throw ValidationError("--figure style-mixing needs --row-seeds and --col-seeds") }
+        } else {
+            guard (seeds == nil) != (latents == nil) else { throw ValidationError("give either --seeds or --latents (one of them)") }
+        }
+        if let grid, gridSize(grid) == nil { throw ValidationError("--grid must look like 4x2, got '\(grid)'") }
+        guard draws >= 2, frames >= 1 else { throw ValidationError("--draws must be at least 2 and --frames at least 1") }
+        guard space == "w" || space == "z" else { throw ValidationError("--space must be w or z, got '\(space)'") }
+        let psiValues = psis.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !psiValues.isEmpty, psiValues.allSatisfy({ $0?.isFinite == true }) else {
+            throw ValidationError("--psis must be a comma-separated list of finite numbers, got '\(psis)'")
+        }
         if let cutoff, cutoff < 0 { throw ValidationError("--cutoff must be 0 or more, got \(cutoff)") }
+    }
+
+    var effectiveFigure: String { figure == "images" && grid != nil ? "grid" : figure }
+
+    func gridSize(_ text: String) -> (Int, Int)? {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ (1...256).contains($0) }) else { return nil }
+        return (parts[0], parts[1])
     }
 
     func run() throws {
         let seedList = try seeds.map(SeedList.parse)
+        let rowSeedList = try rowSeeds.map(SeedList.parse), colSeedList = try colSeeds.map(SeedList.parse)
         let device = try Device.select(options.device)
         guard let generator = try NetworkFile.read(path: network, device: device).generatorForRendering else {
             throw RenderError.badArgument("\(network) holds no generator (G or G_ema) to render with")
@@ -64,27 +119,67 @@ struct Render: ParsableCommand {
         renderer.cutoff = cutoff
         renderer.noiseMode = NoiseMode(rawValue: noiseMode)!
         renderer.batchSize = batch
+        let figures = Figures(renderer: renderer)
         let latents = try latents.map { try Renderer.readLatents(path: $0, zDim: generator.zDim) }
-            ?? seedList!.map { renderer.latent(seed: $0) }
-        let names = seedList.map { $0.map { String(format: "seed%04u.png", $0) } }
-            ?? (0..<latents.count).map { String(format: "latent%04d.png", $0) }
+            ?? (seedList ?? []).map { renderer.latent(seed: $0) }
+        let names = seedList.map { $0.map { String(format: "seed%04u", $0) } } ?? (0..<latents.count).map { String(format: "latent%04d", $0) }
 
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { URL(fileURLWithPath: outdir).appendingPathComponent(name).path }
         let start = Date()
-        let (images, ws) = try renderer.render(latents: latents, noiseSeed: UInt64(seedList?.first ?? 0))
-        let pngs = try Renderer.quantize(images)
+        var count = 0
+        switch effectiveFigure {
+        case "grid":
+            let (columns, rows) = gridSize(grid ?? "\(min(latents.count, 8))x\(max(1, (latents.count + 7) / 8))")!
+            try figures.grid(latents: latents, columns: columns, rows: rows, labels: labels ? names.map { String($0.drop { !$0.isNumber }) } : nil)
+                .write(path: path("grid.png"))
+            count = min(latents.count, columns * rows)
+        case "truncation":
+            let values = psis.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
+            try figures.truncationSweep(latents: latents, psis: values, cutoff: cutoff, labels: labels).write(path: path("truncation.png"))
+            count = latents.count * values.count
+        case "style-mixing":
+            let rows = rowSeedList!.map { renderer.latent(seed: $0) }, columns = colSeedList!.map { renderer.latent(seed: $0) }
+            try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers(styles)).write(path: path("stylemix.png"))
+            count = rows.count * columns.count + rows.count + columns.count
+        case "noise":
+            try figures.noise(latents: latents, draws: draws, seed: UInt64(seedList?.first ?? 0)).write(path: path("noise.png"))
+            count = latents.count * (4 + draws)
+        case "interpolation":
+            let frames = try figures.interpolation(latents: latents, framesPerStep: self.frames, space: space)
+            for (i, frame) in frames.enumerated() { try frame.write(path: path(String(format: "frame%05d.png", i))) }
+            count = frames.count
+            try encodeVideo()
+        default:
+            let (images, ws) = try renderer.render(latents: latents, noiseSeed: UInt64(seedList?.first ?? 0))
+            for (png, name) in zip(try Renderer.quantize(images), names) { try png.write(path: path(name + ".png")) }
+            if let raw {
+                var writer = SafeTensorsWriter()
+                writer.add("img", shape: images.shape, values: try images.toArray())
+                writer.add("ws", shape: ws.shape, values: try ws.toArray())
+                try writer.write(to: raw)
+            }
+            count = latents.count
+        }
         let seconds = Date().timeIntervalSince(start)
-        for (png, name) in zip(pngs, names) {
-            try png.write(path: URL(fileURLWithPath: outdir).appendingPathComponent(name).path)
-        }
-        if let raw {
-            var writer = SafeTensorsWriter()
-            writer.add("img", shape: images.shape, values: try images.toArray())
-            writer.add("ws", shape: ws.shape, values: try ws.toArray())
-            try writer.write(to: raw)
-        }
         let resolution = generator.imgResolution
-        print("rendered \(pngs.count) images of \(resolution)x\(resolution) to \(outdir) in \(String(format: "%.2f", seconds)) s "
-            + "(\(String(format: "%.2f", Double(pngs.count) / Swift.max(seconds, 1e-9))) images/s on \(device))")
+        print("rendered \(count) images of \(resolution)x\(resolution) to \(outdir) in \(String(format: "%.2f", seconds)) s "
+            + "(\(String(format: "%.2f", Double(count) / Swift.max(seconds, 1e-9))) images/s on \(device))")
+    }
+
+    /// interpolation.mp4 from the frames, when ffmpeg is on the PATH.
+    func encodeVideo() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ffmpeg", "-y", "-loglevel", "error", "-framerate", "30", "-i", outdir + "/frame%05d.png",
+                             "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", outdir + "/interpolation.mp4"]
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+            process.waitUntilExit()
+            if process.terminationStatus == 0 { print("wrote \(outdir)/interpolation.mp4") } else { print("ffmpeg not found or failed: frames only") }
+        } catch {
+            print("ffmpeg not found: frames only")
+        }
     }
 }

@@ -112,8 +112,9 @@ extension StyleGAN1 {
         }
 
         /// The image at full resolution for dlatents `[N, num_layers, dlatent_size]` at level of detail `lod`.
+        /// `noiseAt`, when given, limits noise to the layers whose resolution it accepts.
         public func callAsFunction(_ ws: Tensor, lod: Double = 0, noiseMode: NoiseMode = .random,
-                                   random: RandomStream? = nil) throws -> Tensor {
+                                   random: RandomStream? = nil, noiseAt: ((Int) -> Bool)? = nil) throws -> Tensor {
             let top = config.resolutionLog2
             guard ws.rank == 3, ws.shape[1] == config.numLayers else {
                 throw TensorError.shapeMismatch(op: "StyleGAN1.Synthesis", shapes: [ws.shape], reason: "is not [N, \(config.numLayers), \(config.dlatentSize)]")
@@ -126,6 +127,7 @@ extension StyleGAN1 {
             let n = ws.shape[0]
             func w(_ i: Int) throws -> Tensor { try ws.slice(axis: 1, i..<(i + 1)).reshape([n, ws.shape[2]]) }
             func noise(_ i: Int) throws -> Tensor? {
+                if noiseAt?(1 << (i / 2 + 2)) == false { return nil }
                 switch noiseMode {
                 case .none: return nil
                 case .const: return noiseInputs[i].value

@@ -245,8 +245,10 @@ extension StyleGAN2 {
         /// The image `[N, img_channels, R, R]` for ws `[N, num_ws, w_dim]`. Block i reads
         /// `num_conv + num_torgb` ws starting where the previous block's convolutions stopped, so
         /// its ToRGB shares a w with the next block's conv0.
+        /// `noiseAt`, when given, limits noise to the blocks whose resolution it accepts (the others get none).
         public func callAsFunction(_ ws: Tensor, noiseMode: NoiseMode = .const, fused: Bool = true,
-                                   random: RandomStream? = nil, trace: ActivationTrace? = nil) throws -> Tensor {
+                                   random: RandomStream? = nil, noiseAt: ((Int) -> Bool)? = nil,
+                                   trace: ActivationTrace? = nil) throws -> Tensor {
             guard ws.rank == 3, ws.shape[1] == numWs else {
                 throw TensorError.shapeMismatch(op: "SynthesisNetwork", shapes: [ws.shape], reason: "is not [N, \(numWs), w_dim]")
             }
@@ -254,7 +256,8 @@ extension StyleGAN2 {
             var index = 0
             for block in blocks {
                 let blockWs = try ws.slice(axis: 1, index..<(index + block.numConv + block.numToRGB))
-                (x, img) = try block(x, img, blockWs, noiseMode: noiseMode, fused: fused, random: random, trace: trace)
+                let mode = noiseAt?(block.resolution) == false ? NoiseMode.none : noiseMode
+                (x, img) = try block(x, img, blockWs, noiseMode: mode, fused: fused, random: random, trace: trace)
                 index += block.numConv
             }
             return img!

@@ -1,0 +1,226 @@
+import Foundation
+import ImageIO
+import Networks
+import Tensors
+
+/// The StyleGAN papers' figures: grids, truncation sweeps, style mixing by level of detail, noise
+/// control, and interpolations. Images are rendered in batches on the generator's device.
+public struct Figures {
+    public var renderer: Renderer
+    public init(renderer: Renderer) { self.renderer = renderer }
+    var generator: ImageGenerator { renderer.generator }
+
+    // MARK: Layer groups
+
+    /// The ws of the layers at resolutions the group covers: coarse 4²–8², middle 16²–32², fine
+    /// 64² and up (for networks below 64², fine is the top resolution and middle what lies between).
+    public func layers(_ group: String) throws -> Range<Int> {
+        let top = generator.imgResolution
+        let accepts: (Int) -> Bool
+        switch group {
+        case "coarse": accepts = { $0 <= 8 }
+        case "middle": accepts = { $0 >= 16 && (top >= 64 ? $0 <= 32 : $0 < top) }
+        case "fine": accepts = { top >= 64 ? $0 >= 64 : $0 == top && top > 8 }
+        case "all": accepts = { _ in true }
+        default:
+            let parts = group.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil else {
+                throw RenderError.badArgument("--styles '\(group)' is not coarse, middle, fine, all or a range like 0-3")
+            }
+            guard low >= 0, low <= high, high < generator.numWs else {
+                throw RenderError.badArgument("--styles \(group) lies outside the network's \(generator.numWs) ws (0-\(generator.numWs - 1))")
+            }
+            return low..<(high + 1)
+        }
+        let indices = (0..<generator.numWs).filter { accepts(generator.resolution(ofW: $0)) }
+        guard let first = indices.first, let last = indices.last else {
+            throw RenderError.badArgument("--styles \(group): a \(top)x\(top) network has no \(group) layers")
+        }
+        return first..<(last + 1)
+    }
+
+    // MARK: Figures
+
+    /// One image per latent, `columns` × `rows` in a grid, optionally labelled.
+    public func grid(latents: [[Float]], columns: Int, rows: Int, labels: [String]? = nil) throws -> PNGImage {
+        let count = Swift.min(latents.count, columns * rows)
+        var tiles = try Renderer.quantize(renderer.render(latents: Array(latents.prefix(count))).images)
+        if let labels { tiles = zip(tiles, labels).map { Label.draw($1, on: $0) } }
+        return try Figures.compose((0..<rows).map { r in (0..<columns).map { c in r * columns + c < tiles.count ? tiles[r * columns + c] : nil } })
+    }
+
+    /// Rows of seeds, columns of psi values (truncation toward the tracked average w).
+    public func truncationSweep(latents: [[Float]], psis: [Double], cutoff: Int?, labels: Bool) throws -> PNGImage {
+        var rows: [[PNGImage?]] = latents.map { _ in [] }
+        for psi in psis {
+            var r = renderer
+            (r.psi, r.cutoff) = (psi, cutoff)
+            let tiles = try Renderer.quantize(r.render(latents: latents).images)
+            for (i, tile) in tiles.enumerated() { rows[i].append(labels && i == 0 ? Label.draw("psi \(psi)", on: tile) : tile) }
+        }
+        return try Figures.compose(rows)
+    }
+
+    /// The style-mixing figure: the top row holds the column seeds' images, the left column the row
+    /// seeds'; each mixed image takes the row's w for `styles` and the column's for the other layers.
+    public func styleMixing(rowLatents: [[Float]], columnLatents: [[Float]], styles: Range<Int>) throws -> PNGImage {
+        let rowWs = try renderer.render(latents: rowLatents).ws, columnWs = try renderer.render(latents: columnLatents).ws
+        let numWs = generator.numWs
+        var mixed: [Tensor] = []
+        for r in 0..<rowLatents.count {
+            for c in 0..<columnLatents.count {
+                let row = try rowWs.slice(axis: 0, r..<(r + 1)), column = try columnWs.slice(axis: 0, c..<(c + 1))
+                var parts: [Tensor] = []
+                if styles.lowerBound > 0 { parts.append(try column.slice(axis: 1, 0..<styles.lowerBound)) }
+                parts.append(try row.slice(axis: 1, styles))
+                if styles.upperBound < numWs { parts.append(try column.slice(axis: 1, styles.upperBound..<numWs)) }
+                mixed.append(try Tensor.concat(parts, axis: 1))
+            }
+        }
+        let images = try renderer.synthesize(ws: Tensor.concat([rowWs, columnWs] + mixed, axis: 0))
+        let tiles = try Renderer.quantize(images)
+        let (nr, nc) = (rowLatents.count, columnLatents.count)
+        var top: [PNGImage?] = [nil]
+        for c in 0..<nc { top.append(tiles[nr + c]) }
+        var grid: [[PNGImage?]] = [top]
+        for r in 0..<nr {
+            var row: [PNGImage?] = [tiles[r]]
+            for c in 0..<nc { row.append(tiles[nr + nc + r * nc + c]) }
+            grid.append(row)
+        }
+        return try Figures.compose(grid)
+    }
+
+    /// Per seed: random noise on all layers, no noise, coarse noise only, fine noise only, and the
+    /// per-pixel standard deviation over `draws` noise draws (bright: the noise changes it most).
+    public func noise(latents: [[Float]], draws: Int, seed: UInt64) throws -> PNGImage {
+        let ws = try renderer.render(latents: latents).ws
+        let (coarse, fine) = (try layers("coarse"), try? layers("fine"))
+        let coarseMax = generator.resolution(ofW: coarse.upperBound - 1)
+        let fineMin = fine.map { generator.resolution(ofW: $0.lowerBound) } ?? Int.max
+        let onlyCoarse: (Int) -> Bool = { $0 <= coarseMax }
+        let onlyFine: (Int) -> Bool = { $0 >= fineMin }
+        let variants: [(NoiseMode, ((Int) -> Bool)?)] = [(.random, nil), (.none, nil), (.random, onlyCoarse), (.random, onlyFine)]
+        var columns: [[PNGImage]] = []
+        for (mode, at) in variants {
+            columns.append(try Renderer.quantize(renderer.synthesize(ws: ws, noiseMode: mode, noiseAt: at, noiseSeed: seed)))
+        }
+        // Standard deviation over draws, per pixel (mean over channels), scaled to the brightest pixel.
+        var sum: Tensor? = nil, squares: Tensor? = nil
+        for draw in 0..<draws {
+            let img = try renderer.synthesize(ws: ws, noiseMode: .random, noiseAt: nil, noiseSeed: seed &+ 1 &+ UInt64(draw))
+            sum = try sum.map { try $0 + img } ?? img
+            squares = try squares.map { try $0 + img.square() } ?? img.square()
+        }
+        let mean = try sum! / Double(draws)
+        let std = try (squares! / Double(draws) - mean.square()).clamp(min: 0, max: .infinity).sqrt().mean(axes: [1], keepDims: true)
+        let peak = Swift.max(Double(try std.max().item()), 1e-8)
+        let c = generator.imgChannels
+        let map = try std.expand(to: [latents.count, c, generator.imgResolution, generator.imgResolution]) * (2 / peak) - 1.0
+        columns.append(try Renderer.quantize(map))
+        return try Figures.compose((0..<latents.count).map { i in columns.map { $0[i] } })
+    }
+
+    /// Interpolation frames through the latents in order, `framesPerStep` per pair: linear in W, or
+    /// spherical in Z (then mapped).
+    public func interpolation(latents: [[Float]], framesPerStep: Int, space: String) throws -> [PNGImage] {
+        guard latents.count >= 2 else { throw RenderError.badArgument("interpolation needs at least two seeds or latents") }
+        var frames: [PNGImage] = []
+        let ws = try renderer.render(latents: latents).ws
+        for i in 0..<(latents.count - 1) {
+            var batch: [Tensor] = []
+            for f in 0..<framesPerStep {
+                let t = Double(f) / Double(framesPerStep)
+                if space == "z" {
+                    let z = Figures.slerp(latents[i], latents[i + 1], t)
+                    batch.append(try renderer.render(latents: [z]).ws)
+                } else {
+                    batch.append(try ws.slice(axis: 0, i..<(i + 1)).lerp(ws.slice(axis: 0, (i + 1)..<(i + 2)), t))
+                }
+            }
+            frames += try Renderer.quantize(renderer.synthesize(ws: Tensor.concat(batch, axis: 0)))
+        }
+        frames += try Renderer.quantize(renderer.synthesize(ws: ws.slice(axis: 0, (latents.count - 1)..<latents.count)))
+        return frames
+    }
+
+    /// Spherical interpolation between two latents.
+    static func slerp(_ a: [Float], _ b: [Float], _ t: Double) -> [Float] {
+        let na = a.reduce(0) { $0 + Double($1 * $1) }.squareRoot(), nb = b.reduce(0) { $0 + Double($1 * $1) }.squareRoot()
+        let dot = zip(a, b).reduce(0) { $0 + Double($1.0 * $1.1) } / Swift.max(na * nb, 1e-12)
+        let omega = acos(Swift.min(Swift.max(dot, -1), 1))
+        if omega < 1e-6 { return zip(a, b).map { Float(Double($0) * (1 - t) + Double($1) * t) } }
+        let (wa, wb) = (sin((1 - t) * omega) / sin(omega), sin(t * omega) / sin(omega))
+        return zip(a, b).map { Float(Double($0) * wa + Double($1) * wb) }
+    }
+
+    /// Tiles into one image; nil cells stay black.
+    static func compose(_ grid: [[PNGImage?]]) throws -> PNGImage {
+        guard let sample = grid.joined().compactMap({ $0 }).first else { throw RenderError.badArgument("nothing to draw") }
+        let (r, c) = (sample.width, sample.channels)
+        let columns = grid.map(\.count).max() ?? 0
+        var pixels = [UInt8](repeating: 0, count: grid.count * r * columns * r * c)
+        for (gy, row) in grid.enumerated() {
+            for (gx, tile) in row.enumerated() {
+                guard let tile else { continue }
+                for y in 0..<r {
+                    let to = ((gy * r + y) * columns * r + gx * r) * c
+                    pixels.replaceSubrange(to..<(to + r * c), with: tile.pixels[(y * r * c)..<((y + 1) * r * c)])
+                }
+            }
+        }
+        return try PNGImage(width: columns * r, height: grid.count * r, channels: c, pixels: pixels)
+    }
+}
+
+extension Renderer {
+    /// Images for given ws, in batches, with noise as chosen.
+    public func synthesize(ws: Tensor, noiseMode: NoiseMode? = nil, noiseAt: ((Int) -> Bool)? = nil, noiseSeed: UInt64 = 0) throws -> Tensor {
+        let random = RandomStream(seed: noiseSeed)
+        var images: [Tensor] = []
+        for start in stride(from: 0, to: ws.shape[0], by: batchSize) {
+            let batch = try ws.slice(axis: 0, start..<Swift.min(start + batchSize, ws.shape[0]))
+            images.append(try GradMode.disabled {
+                try generator.synthesize(batch, noiseMode: noiseMode ?? self.noiseMode, random: random, noiseAt: noiseAt)
+            })
+        }
+        return try Tensor.concat(images, axis: 0)
+    }
+}
+
+/// A 3×5 pixel font for short labels (digits, a few letters and signs), drawn white on a dark band.
+enum Label {
+    static let glyphs: [Character: [String]] = [
+        "0": ["###", "#.#", "#.#", "#.#", "###"], "1": [".#.", "##.", ".#.", ".#.", "###"],
+        "2": ["###", "..#", "###", "#..", "###"], "3": ["###", "..#", "###", "..#", "###"],
+        "4": ["#.#", "#.#", "###", "..#", "..#"], "5": ["###", "#..", "###", "..#", "###"],
+        "6": ["###", "#..", "###", "#.#", "###"], "7": ["###", "..#", "..#", "..#", "..#"],
+        "8": ["###", "#.#", "###", "#.#", "###"], "9": ["###", "#.#", "###", "..#", "###"],
+        "-": ["...", "...", "###", "...", "..."], ".": ["...", "...", "...", "...", ".#."],
+        "p": ["##.", "#.#", "##.", "#..", "#.."], "s": [".##", "#..", ".#.", "..#", "##."],
+        "i": [".#.", "...", ".#.", ".#.", ".#."], " ": ["...", "...", "...", "...", "..."],
+    ]
+
+    /// `text` in the image's top-left corner, scaled with the image size.
+    static func draw(_ text: String, on image: PNGImage) -> PNGImage {
+        var out = image
+        let scale = Swift.max(1, image.width / 64), c = image.channels
+        let width = Swift.min(image.width, (text.count * 4 + 1) * scale), height = Swift.min(image.height, 7 * scale)
+        for y in 0..<height { for x in 0..<width { for ch in 0..<c { out.pixels[(y * image.width + x) * c + ch] /= 3 } } }
+        for (i, character) in text.enumerated() {
+            guard let glyph = glyphs[character] else { continue }
+            for (gy, row) in glyph.enumerated() {
+                for (gx, bit) in row.enumerated() where bit == "#" {
+                    for sy in 0..<scale {
+                        for sx in 0..<scale {
+                            let (x, y) = ((1 + i * 4 + gx) * scale + sx, (1 + gy) * scale + sy)
+                            guard x < image.width, y < image.height else { continue }
+                            for ch in 0..<c { out.pixels[(y * image.width + x) * c + ch] = 255 }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
