@@ -223,12 +223,53 @@ def _private(code):
     return 0xE000 <= code <= 0xF8FF or code >= 0xF0000
 
 
+ZWJ = 0x200D
+
+
+def _modifier(code):
+    return 0x1F3FB <= code <= 0x1F3FF
+
+
+def _tag(code):
+    return 0xE0020 <= code <= 0xE007F
+
+
+# Code points that, in the ZWJ sequences Unicode recommends, come after the first element
+# (gender and direction signs, objects of professions, hair styles, colours, ...). Noto also accepts
+# each ZWJ sequence with its elements reversed; these tell the two orders apart where nothing else does.
+_TRAILING = frozenset([
+    0x2194, 0x2195, 0x2620, 0x2640, 0x2642, 0x2695, 0x2696, 0x26A7, 0x2708, 0x27A1, 0x2744, 0x2764,
+    0x2B1B, 0x1F308, 0x1F32B, 0x1F33E, 0x1F373, 0x1F37C, 0x1F384, 0x1F393, 0x1F3A4, 0x1F3A8, 0x1F3EB,
+    0x1F3ED, 0x1F466, 0x1F467, 0x1F48B, 0x1F4A5, 0x1F4A8, 0x1F4AB, 0x1F4BB, 0x1F4BC, 0x1F525, 0x1F527,
+    0x1F52C, 0x1F5E8, 0x1F680, 0x1F692, 0x1F7E9, 0x1F7EB, 0x1F91D, 0x1F9AF, 0x1F9B0, 0x1F9B1, 0x1F9B2,
+    0x1F9B3, 0x1F9BA, 0x1F9BC, 0x1F9BD, 0x1F9D2, 0x1FA79])
+
+
+def _rank(seq):
+    """Order of preference among the code point sequences that reach one glyph (lower is better):
+    first those the emoji grammar allows (no skin tone at the start or after a ZWJ, no ZWJ at either
+    end or doubled, no tag first), then those in the order Unicode recommends as far as these rules
+    tell (a skin tone on the first element, the first element not one that usually trails), then
+    shorter, then lower code points."""
+    invalid = sum(1 for i, cp in enumerate(seq)
+                  if (_modifier(cp) and (i == 0 or seq[i - 1] == ZWJ))
+                  or (cp == ZWJ and (i == 0 or i == len(seq) - 1 or seq[i + 1] == ZWJ))
+                  or (_tag(cp) and i == 0))
+    order = 0
+    if len(seq) > 1 and any(_modifier(cp) for cp in seq) and not _modifier(seq[1]):
+        order += 1
+    if ZWJ in seq and seq[0] in _TRAILING:
+        order += 1
+    return invalid, order, len(seq), seq
+
+
 def glyph_names(cmap, ligatures):
     """{glyph id: tuple of code points}. A glyph is named by the lowest code point that maps to it,
-    else by the shortest (then lowest) code point sequence a ligature of named glyphs makes it from;
+    else by the best code point sequence (see _rank) a ligature of named glyphs makes it from;
     private-use code points (Noto maps some flags there too) are used only where nothing else names
-    a glyph."""
-    names = {}
+    a glyph. Among a sequence without skin tones and its reordered aliases, the order the same
+    sequence has with skin tones wins."""
+    names, choices = {}, {}
 
     def add_ligatures():
         for _ in range(4):  # ligatures whose components are ligatures themselves
@@ -236,12 +277,12 @@ def glyph_names(cmap, ligatures):
             for components, glyph in ligatures:
                 if glyph in names or not all(c in names for c in components):
                     continue
-                seq = tuple(cp for c in components for cp in names[c])
-                if glyph not in found or (len(seq), seq) < (len(found[glyph]), found[glyph]):
-                    found[glyph] = seq
+                found.setdefault(glyph, set()).add(tuple(cp for c in components for cp in names[c]))
             if not found:
                 break
-            names.update(found)
+            for glyph, seqs in found.items():
+                names[glyph] = min(seqs, key=_rank)
+                choices[glyph] = seqs
 
     for code in sorted(cmap):
         if not _private(code):
@@ -251,6 +292,13 @@ def glyph_names(cmap, ligatures):
         if _private(code):
             names.setdefault(cmap[code], (code,))
     add_ligatures()
+
+    toned = {tuple(cp for cp in seq if not _modifier(cp)) for seq in names.values()
+             if ZWJ in seq and any(_modifier(cp) for cp in seq)}
+    for glyph, seqs in choices.items():
+        known = [seq for seq in seqs if seq in toned]
+        if len(seqs) > 1 and known:
+            names[glyph] = min(known, key=_rank)
     return names
 
 

@@ -26,7 +26,7 @@ extension ImageGenerator {
 }
 
 extension StyleGAN2.Generator: ImageGenerator {
-    public func resolution(ofW index: Int) -> Int { 4 << ((index + 1) / 2) }
+    public func resolution(ofW index: Int) -> Int { Swift.min(4 << ((index + 1) / 2), config.imgResolution) }
 
     public var zDim: Int { config.zDim }
     public var wDim: Int { config.wDim }
