@@ -50,6 +50,8 @@ class GlyphSkip(Exception):
 
 
 def _u8(data, off):
+    if off < 0 or off >= len(data):
+        raise struct.error("read past the end")
     return data[off]
 
 
@@ -63,11 +65,6 @@ def _u32(data, off):
     if off < 0 or off + 4 > len(data):
         raise struct.error("read past the end")
     return struct.unpack_from(">I", data, off)[0]
-
-
-def _i16(data, off):
-    value = _u16(data, off)
-    return value - 0x10000 if value & 0x8000 else value
 
 
 # ---------------------------------------------------------------------------
@@ -730,15 +727,19 @@ def extract(font, out, resolution=None, limit=None, skip_unnamed=False):
         raise ExtractError("%s has no %s table, so no colour bitmaps to extract (an SVG or COLR emoji font?), "
                            "give Noto Color Emoji's CBDT build (apt-get install fonts-noto-color-emoji)"
                            % (font, missing))
+    notes = []
     try:
         cmap = read_cmap(tables.get("cmap"))
     except struct.error:
-        raise ExtractError("%s is damaged (its cmap table is cut short), reinstall the font" % font)
-    gsub_note = None
+        cmap = {}
+        notes.append("the font's cmap table could not be read, so glyphs are named by glyph id")
+    if not cmap and not notes:
+        notes.append("the font maps no code points (no cmap format 4 or 12), so glyphs are named by glyph id")
     try:
         ligatures = read_ligatures(tables.get("GSUB"))
     except struct.error:
-        ligatures, gsub_note = [], "its GSUB table could not be read, so sequences are named by glyph id"
+        ligatures = []
+        notes.append("the font's GSUB table could not be read, so sequences are named by glyph id")
     names = glyph_names(cmap, ligatures)
     ppem, glyphs = read_strike(tables["CBLC"], tables["CBDT"], font)
     before = prepare_out(out)
@@ -787,8 +788,7 @@ def extract(font, out, resolution=None, limit=None, skip_unnamed=False):
                                          "; ".join("%d %s" % (c, r) for r, c in sorted(skipped.items()))))
     else:
         lines.append("skipped 0")
-    if gsub_note:
-        lines.append("note: " + gsub_note)
+    lines.extend("note: " + n for n in notes)
     others = len(before - set(written))
     if others:
         lines.append("note: %s also holds %d other .png files; training reads every .png in the folder, "

@@ -52,6 +52,10 @@ public struct PNGImage: Equatable {
         guard [1, 3, 4].contains(want) else { throw PNGError(path: name, message: "cannot convert to \(want) channels") }
         image.format = format(channels: want)
         let (width, height) = (Int(image.width), Int(image.height))
+        // Refuse sizes that would need gigabytes before allocating (a corrupt header can claim 2^31 × 2^31).
+        guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16, width * height * want <= 1 << 30 else {
+            throw PNGError(path: name, message: "claims a \(width)x\(height) image, larger than this loader accepts (65536x65536, 1 GiB)")
+        }
         var pixels = [UInt8](repeating: 0, count: sgan_png_image_size(&image))
         let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard finished != 0, sgan_png_image_failed(&image) == 0 else {
