@@ -62,15 +62,17 @@ __kernel void col2im_f32(__global float* dx, int dxOffset, __global const float*
     const int ix = i % W, iy = (i / W) % H, ci = (i / (W * H)) % C, b = i / (W * H * C);
     const int spatial = OH * OW;
     const __global float* colImage = col + b * C * KH * KW * spatial;
+    // Only kernel offsets congruent to the pixel modulo the stride reach it: step by the stride.
     float sum = 0.0f;
-    for (int ky = 0; ky < KH; ++ky) {
-        const int ty = iy + padY - ky;
-        if (ty < 0 || ty % strideY != 0) continue;
+    const int ty0 = iy + padY, tx0 = ix + padX;
+    for (int ky = ty0 % strideY; ky < KH; ky += strideY) {
+        const int ty = ty0 - ky;
+        if (ty < 0) break;
         const int oy = ty / strideY;
         if (oy >= OH) continue;
-        for (int kx = 0; kx < KW; ++kx) {
-            const int tx = ix + padX - kx;
-            if (tx < 0 || tx % strideX != 0) continue;
+        for (int kx = tx0 % strideX; kx < KW; kx += strideX) {
+            const int tx = tx0 - kx;
+            if (tx < 0) break;
             const int ox = tx / strideX;
             if (ox >= OW) continue;
             sum += colImage[((ci * KH + ky) * KW + kx) * spatial + oy * OW + ox];

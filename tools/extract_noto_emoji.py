@@ -416,7 +416,7 @@ def _unfilter(raw, width, height, bpp, row_bytes):
         elif kind == 3:
             for i in range(row_bytes):
                 left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
+                line[i] = (line[i] + ((left + prev[i] + 1) >> 1)) & 0xFF
         elif kind == 4:
             for i in range(row_bytes):
                 if i >= bpp:
