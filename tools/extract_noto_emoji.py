@@ -416,7 +416,7 @@ def _unfilter(raw, width, height, bpp, row_bytes):
         elif kind == 3:
             for i in range(row_bytes):
                 left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i] + 1) >> 1)) & 0xFF
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
         elif kind == 4:
             for i in range(row_bytes):
                 if i >= bpp:
@@ -671,13 +671,15 @@ def write_atomic(folder, name, data):
         with open(temp, "wb") as f:
             f.write(data)
         os.replace(temp, path)
-    except OSError as e:
+    except BaseException as e:  # an interrupted write leaves no temporary file behind either
         try:
             os.unlink(temp)
         except OSError:
             pass
-        raise ExtractError("cannot write %s (%s), check the folder's permissions and free space"
-                           % (path, e.strerror or e))
+        if isinstance(e, OSError):
+            raise ExtractError("cannot write %s (%s), check the folder's permissions and free space"
+                               % (path, e.strerror or e))
+        raise
 
 
 def prepare_out(out):
@@ -853,6 +855,8 @@ def main(argv=None):
         return 0
     except ExtractError as e:
         message = str(e)
+    except KeyboardInterrupt:
+        message = "interrupted, the files already written in %s are complete; run again to write them all" % opts.out
     except MemoryError:
         message = "out of memory, while reading %s, free some memory and try again" % opts.font
     except Exception as e:  # a bug, or a font damaged in a way not foreseen

@@ -45,7 +45,14 @@ public final class BufferPool {
         } catch {
             // Out of memory: drop what the pool caches and try once more.
             trim()
-            buffer = try CLBuffer(context: context, byteCount: size)
+            do {
+                buffer = try CLBuffer(context: context, byteCount: size)
+            } catch let error as CLError {
+                lock.lock()
+                let inUse = statistics.bytesAllocated
+                lock.unlock()
+                throw CLError(call: "clCreateBuffer(\(size) bytes, with \(inUse >> 20) MiB of buffers in use)", status: error.status)
+            }
         }
         lock.lock()
         statistics.allocations += 1

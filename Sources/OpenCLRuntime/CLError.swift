@@ -15,7 +15,11 @@ public struct CLError: Error, CustomStringConvertible, Equatable {
     /// The status constant's name, such as `CL_INVALID_WORK_GROUP_SIZE`.
     public var statusName: String { CLError.name(of: status) }
 
-    public var description: String { "\(call) failed with \(statusName) (\(status))" }
+    public var description: String {
+        let advice = [-4, -5, -6, -61].contains(status)
+            ? "; the device is out of memory or resources: lower --batch or the resolution" : ""
+        return "\(call) failed with \(statusName) (\(status))\(advice)"
+    }
 
     /// The name of an OpenCL status code.
     public static func name(of status: Int32) -> String {

@@ -13,6 +13,12 @@ public protocol ImageDataset: AnyObject {
     var channels: Int { get }
     /// Image `index`, rows top to bottom, channels interleaved (HWC).
     func pixels(at index: Int) throws -> [UInt8]
+    /// What the loader converts, said once when training starts.
+    var notes: [String] { get }
+}
+
+extension ImageDataset {
+    public var notes: [String] { [] }
 }
 
 /// A dataset that cannot be used: where, what is wrong, and what to do.
@@ -56,6 +62,7 @@ public final class FolderDataset: ImageDataset {
     public let files: [String]
     public let resolution: Int
     public let channels: Int
+    public let notes: [String]
     let format: ImageFormat
 
     public init(path: String) throws {
@@ -74,14 +81,48 @@ public final class FolderDataset: ImageDataset {
         }
         name = path
         self.files = files
+        let kinds = try FolderDataset.checkHeaders(files, folder: path)
         guard let data = FileManager.default.contents(atPath: first) else { throw DatasetError("cannot read \(first)") }
         let image: PNGImage
         do { image = try PNGImage.decode(data, name: first) } catch { throw DatasetError("\(error); remove or replace the file") }
         format = try ImageFormat.of(image, source: first)
         (resolution, channels) = (format.resolution, format.channels)
+        let target = channels == 1 ? "gray" : "RGB"
+        notes = kinds.filter { $0.key != target }.sorted { $0.key < $1.key }.map { kind, count in
+            "\(count) \(kind) image\(count == 1 ? "" : "s") converted to 8-bit \(target) on load"
+                + (kind.contains("alpha") ? " (alpha composited onto black)" : "")
+        }
     }
 
     public var count: Int { files.count }
+
+    /// Reads every file's PNG header (33 bytes) and refuses a folder whose images are not all of one
+    /// size (the `dataset` command prepares such folders). Returns how many images of each kind
+    /// (`RGB`, `gray`, `palette`, `16-bit RGB`, `RGB with alpha`, ...) there are.
+    static func checkHeaders(_ files: [String], folder: String) throws -> [String: Int] {
+        var sizes: [String: (Int, String)] = [:]
+        var kinds: [String: Int] = [:]
+        for file in files {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw DatasetError("cannot read \(file) (check its permissions)") }
+            let header = [UInt8](handle.readData(ofLength: 33))
+            try? handle.close()
+            guard header.count == 33, header.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+                throw DatasetError("\(file) is not a PNG file (it ends in .png); remove it or prepare the folder with `sgan-gpu dataset`")
+            }
+            func int(_ at: Int) -> Int { header[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+            let key = "\(int(16))x\(int(20))"
+            if let (count, example) = sizes[key] { sizes[key] = (count + 1, example) } else { sizes[key] = (1, file) }
+            let (depth, colour) = (header[24], header[25])
+            var kind = [0: "gray", 2: "RGB", 3: "palette", 4: "gray with alpha", 6: "RGB with alpha"][Int(colour)] ?? "colour type \(colour)"
+            if depth == 16 { kind = "16-bit " + kind } else if depth < 8 { kind = "\(depth)-bit " + kind }
+            kinds[kind, default: 0] += 1
+        }
+        if sizes.count > 1 {
+            let listed = sizes.sorted { $0.value.0 > $1.value.0 }.map { "\($0.value.0) of \($0.key) (e.g. \($0.value.1))" }.joined(separator: ", ")
+            throw DatasetError("dataset \(folder) mixes image sizes: \(listed); make them one size with `sgan-gpu dataset --source \(folder) --dest NEW --resolution R`")
+        }
+        return kinds
+    }
 
     public func pixels(at index: Int) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: files[index]) else {

@@ -17,6 +17,9 @@ public final class Prefetcher {
     private let depth = 3
     private var stopped = false
     private var produced: Int
+    /// Files that could not be read, with the reason (each is skipped; the run goes on).
+    public private(set) var skipped: [String: String] = [:]
+    private var reported = Set<String>()
 
     /// Starts preparing batches from batch number `start`.
     public init(dataset: ImageDataset, batchSize: Int, mirror: Bool, seed: UInt64, start: Int = 0) {
@@ -76,7 +79,7 @@ public final class Prefetcher {
             let index = permutationCache!.order[n % dataset.count]
             var flipRandom = SeededGenerator(seed: seed ^ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
             let flip = mirror && flipRandom.next() & 1 == 1
-            let pixels = try dataset.pixels(at: index)
+            let pixels = try readSkippingBadFiles(index)
             for y in 0..<r {
                 for x in 0..<r {
                     let source = (y * r + (flip ? r - 1 - x : x)) * c
@@ -85,6 +88,31 @@ public final class Prefetcher {
             }
         }
         return out
+    }
+
+    /// Image `index`, or the next readable one: a training run does not die on one bad file.
+    func readSkippingBadFiles(_ index: Int) throws -> [UInt8] {
+        var firstError: Error? = nil
+        for attempt in 0..<Swift.min(dataset.count, 64) {
+            do {
+                return try dataset.pixels(at: (index + attempt) % dataset.count)
+            } catch {
+                firstError = firstError ?? error
+                condition.lock()
+                skipped["\((index + attempt) % dataset.count)"] = "\(error)"
+                condition.unlock()
+            }
+        }
+        throw DatasetError("64 images in a row could not be read; the first: \(firstError!)")
+    }
+
+    /// Skipped files not yet reported (each is reported once).
+    public func newlySkipped() -> [String] {
+        condition.lock()
+        defer { condition.unlock() }
+        let fresh = skipped.filter { !reported.contains($0.key) }
+        reported.formUnion(fresh.keys)
+        return fresh.values.sorted()
     }
 
     /// The next batch `[batch, C, R, R]` on `device`; waits when the background thread is behind.

@@ -187,6 +187,7 @@ public final class StyleGAN1Trainer {
 
 extension StyleGAN1Trainer: Trainer {
     var currentBatchSize: Int { preset.batch }
+    var networks: [(String, Layer)] { [("G", G), ("D", D), ("G_ema", G_ema)] }
     var generator: ImageGenerator { G_ema }
 
     func gridImages(_ z: Tensor) throws -> Tensor {

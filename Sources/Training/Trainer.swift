@@ -20,6 +20,22 @@ protocol Trainer: AnyObject {
     func progressFields() -> [(String, String)]
     /// Processes a batch of reals for the current step (v1: the fade-in blend).
     func prepareReals(_ reals: Tensor) throws -> Tensor
+    /// The networks whose weights must stay finite (G, D, G_ema).
+    var networks: [(String, Layer)] { get }
+}
+
+extension Trainer {
+    /// The name of the first parameter holding NaN or Inf, if any (one read per parameter).
+    func firstNonFiniteParameter() throws -> String? {
+        try GradMode.disabled {
+            for (module, layer) in networks {
+                for (name, p) in layer.namedParameters() where !(try p.value.abs().max().item()).isFinite {
+                    return "\(module).\(name)"
+                }
+            }
+            return nil
+        }
+    }
 }
 
 extension StyleGAN2Trainer: Trainer {
@@ -32,4 +48,5 @@ extension StyleGAN2Trainer: Trainer {
 
     func progressFields() -> [(String, String)] { [] }
     func prepareReals(_ reals: Tensor) throws -> Tensor { reals }
+    var networks: [(String, Layer)] { [("G", G), ("D", D), ("G_ema", G_ema)] }
 }

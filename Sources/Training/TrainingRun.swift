@@ -101,6 +101,7 @@ public final class TrainingRun {
     /// Trains until `options.kimg` thousand images, ticking every `tickKimg`.
     public func run() throws {
         say("Training \(options.preset) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
+        for note in dataset.notes { say("dataset: \(note)") }
         if trainer.curNimg == 0 { try writeGrid(name: "reals.png", images: realGrid()) }
         let totalNimg = Int(options.kimg * 1000)
         let startTime = Date()
@@ -118,6 +119,7 @@ public final class TrainingRun {
                                         seed: options.seed, start: trainer.curNimg / trainer.currentBatchSize)
             }
             let reals = try trainer.prepareReals(prefetcher.nextBatch(on: device))
+            for problem in prefetcher.newlySkipped() { say("warning: skipped an image: \(problem)") }
             try trainer.step(reals: reals, stats: stats)
             // Keep at most two steps in flight: the host never waits for the step it just queued.
             pending.append(try DeviceFence(device))
@@ -157,8 +159,14 @@ public final class TrainingRun {
             for (name, value) in values { record[name] = value.isFinite ? value : "\(value)" }
             for (name, value) in trainer.progressFields() { record[name] = Double(value) ?? value }
             try appendJSONLine(record, to: "stats.jsonl")
+            let kimgText = String(format: "%.1f", Double(trainer.curNimg) / 1000)
+            let lastGood = (try? TrainingRun.latestSnapshot(outdir: folder.deletingLastPathComponent().path))??.snapshot
+                .map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
             for (name, value) in values where !value.isFinite {
-                throw TrainingError("\(name) became \(value) at tick \(tick) (\(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg); the last good snapshot is in \(folder.path); lower the learning rate (--lrate) or raise --gamma")
+                throw TrainingError("\(name) (phase \(TrainingRun.phase(of: name))) became \(value) at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate) or raise --gamma")
+            }
+            if let bad = try trainer.firstNonFiniteParameter() {
+                throw TrainingError("parameter \(bad) holds NaN or Inf at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate)")
             }
             if done || tick % options.snapTicks == 0 {
                 let kimg = String(format: "%06d", trainer.curNimg / 1000)
@@ -177,6 +185,17 @@ public final class TrainingRun {
         }
         prefetcher.stop()
         say("Done: \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg")
+    }
+
+    /// The training phase that reports a statistic.
+    static func phase(of statistic: String) -> String {
+        switch statistic {
+        case "Loss/G/loss", "Loss/scores/fake": return "Gmain"
+        case "Loss/pl_penalty": return "Greg"
+        case "Loss/D/loss", "Loss/scores/real": return "Dmain"
+        case "Loss/r1_penalty": return "Dreg"
+        default: return "?"
+        }
     }
 
     func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }

@@ -52,6 +52,33 @@ import Testing
         }
     }
 
+    /// Killed at several moments (snapshots are written every tick, so some kills land inside a
+    /// write): every snapshot stays readable and `--resume latest` always continues.
+    @Test func killsAtManyMomentsNeverLeaveAnUnreadableSnapshot() throws {
+        let outdir = try folder("kills")
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sgan-gpu")
+        for (round, delay) in [0.6, 0.9, 1.3, 1.7, 2.2].enumerated() {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["train", "--outdir", outdir, "--kimg", "5"] + (round == 0 ? [] : ["--resume", "latest"]) + tiny
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            for run in try FileManager.default.contentsOfDirectory(atPath: outdir) {
+                for name in try FileManager.default.contentsOfDirectory(atPath: outdir + "/" + run) where name.hasSuffix(".safetensors") {
+                    let path = outdir + "/" + run + "/" + name
+                    #expect(throws: Never.self, "round \(round): \(name)") { _ = try NetworkFile.readStyleGAN2(path: path, device: .cpu) }
+                }
+            }
+        }
+        let result = try runCommand(["train", "--outdir", outdir, "--kimg", "0.2", "--resume", "latest"] + tiny)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("Resuming from") && result.out.contains("Done: 0.2 kimg"))
+    }
+
     @Test func datasetCommandPreparesAndReportsSkippedFiles() throws {
         let source = try folder("dataset-src"), out = try folder("dataset-out")
         let image = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
