@@ -160,8 +160,8 @@ public final class TrainingRun {
             for (name, value) in trainer.progressFields() { record[name] = Double(value) ?? value }
             try appendJSONLine(record, to: "stats.jsonl")
             let kimgText = String(format: "%.1f", Double(trainer.curNimg) / 1000)
-            let lastGood = (try? TrainingRun.latestSnapshot(outdir: folder.deletingLastPathComponent().path))??.snapshot
-                .map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
+            let latest: String? = (try? TrainingRun.latestSnapshot(outdir: folder.deletingLastPathComponent().path))??.snapshot
+            let lastGood = latest.map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
             for (name, value) in values where !value.isFinite {
                 throw TrainingError("\(name) (phase \(TrainingRun.phase(of: name))) became \(value) at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate) or raise --gamma")
             }
