@@ -271,13 +271,13 @@ def bitmap_tables(subtables):
     return bytes(cblc), bytes(cbdt)
 
 
-def sfnt(tables):
-    """A font file of {tag: bytes}."""
+def sfnt(tables, base=0):
+    """A font file of {tag: bytes}; base: where it starts in the file (inside a .ttc)."""
     tags = sorted(tables)
     n = len(tags)
     power = 1 << (n.bit_length() - 1)
     head = struct.pack(">IHHHH", 0x00010000, n, 16 * power, power.bit_length() - 1, 16 * n - 16 * power)
-    offset = 12 + 16 * n
+    offset = base + 12 + 16 * n
     directory, body = b"", b""
     for tag in tags:
         data = tables[tag]
@@ -288,7 +288,8 @@ def sfnt(tables):
     return head + directory + body
 
 
-def build_font(subtables=None, cmap4=CMAP4, cmap12=CMAP12, ligatures=LIGATURES, extension=False, omit=()):
+def build_font(subtables=None, cmap4=CMAP4, cmap12=CMAP12, ligatures=LIGATURES, extension=False, omit=(),
+               collection=False):
     if subtables is None:
         subtables = [(1, 17, GLYPHS)]
     cblc, cbdt = bitmap_tables(subtables)
@@ -298,6 +299,8 @@ def build_font(subtables=None, cmap4=CMAP4, cmap12=CMAP12, ligatures=LIGATURES, 
         tables["GSUB"] = gsub_table(ligatures, extension)
     for tag in omit:
         tables.pop(tag, None)
+    if collection:  # a .ttc holding this one font
+        return struct.pack(">4sHHII", b"ttcf", 1, 0, 1, 16) + sfnt(tables, 16)
     return sfnt(tables)
 
 
@@ -399,6 +402,12 @@ class TestExtract(Temp):
         rc, stdout, stderr = run_tool("--font", font, "--out", out)
         self.assertEqual((rc, stderr), (0, ""))
         self.assertIn("1F600_263A.png", self.listing(out))
+
+    def test_font_collection(self):
+        font, out = self.font(build_font(collection=True), "test.ttc"), os.path.join(self.tmp, "out")
+        rc, stdout, stderr = run_tool("--font", font, "--out", out)
+        self.assertEqual((rc, stderr), (0, ""))
+        self.assertEqual(self.listing(out), sorted(NAMES.values()))
 
     def test_without_cmap_names_by_glyph_id(self):
         font = self.font(build_font(cmap4=None, cmap12=None, ligatures=None, omit=("cmap",)))

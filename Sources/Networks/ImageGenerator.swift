@@ -58,3 +58,14 @@ extension StyleGAN1.Generator: ImageGenerator {
         try synthesis(ws, lod: Double(lod.value.item()), noiseMode: noiseMode, random: random, noiseAt: noiseAt)
     }
 }
+
+/// w `[N, w_dim]` repeated to `[N, num_ws, w_dim]`, the first `cutoff` ws (all when nil) truncated
+/// toward `average` by `psi`: `average + psi·(w − average)`, as both official generators do.
+func broadcastAndTruncate(_ w: Tensor, numWs: Int, average: Tensor, psi: Double, cutoff: Int?) throws -> Tensor {
+    let (n, wDim) = (w.shape[0], w.shape[1])
+    let ws = try w.reshape([n, 1, wDim]).expand(to: [n, numWs, wDim])
+    if psi == 1 { return ws }
+    let k = Swift.min(cutoff ?? numWs, numWs)
+    let truncated = try average.reshape([1, 1, wDim]).lerp(ws.slice(axis: 1, 0..<k), psi)
+    return k == numWs ? truncated : try Tensor.concat([truncated, ws.slice(axis: 1, k..<numWs)], axis: 1)
+}

@@ -37,7 +37,7 @@ public final class StyleGAN1Trainer {
         G = try StyleGAN1.Generator(gConfig, seed: options.seed &* 2 &+ 1, device: device)
         D = try StyleGAN1.Discriminator(dConfig, seed: options.seed &* 2 &+ 2, device: device)
         G_ema = try StyleGAN1.Generator(gConfig, seed: 0, device: device)
-        try G_ema.load(Dictionary(uniqueKeysWithValues: G.stateDict()))
+        try Snapshot.copyWeights(from: G, to: G_ema)
         optG = try Adam(G.namedParameters().map(\.1), learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
         optD = try Adam(D.namedParameters().map(\.1), learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
         optimizerLod = (0, 0)
@@ -147,13 +147,7 @@ public final class StyleGAN1Trainer {
         state.tick = tick
         state.lod = currentLod
         state.optimizerLod = [optimizerLod.0, optimizerLod.1]
-        var tensors: [(String, Tensor)] = []
-        for (name, opt, module) in [("G", optG, G as Layer), ("D", optD, D as Layer)] {
-            for ((key, _), moments) in zip(module.namedParameters(), opt.moments) {
-                tensors.append(("train.opt.\(name).m.\(key)", moments.m))
-                tensors.append(("train.opt.\(name).v.\(key)", moments.v))
-            }
-        }
+        let tensors = Snapshot.optimizerTensors("G", optG, G) + Snapshot.optimizerTensors("D", optD, D)
         try NetworkFile.write(NetworkFile.StyleGAN1Networks(G: G, D: D, G_ema: G_ema), to: path,
                               extraMetadata: try state.metadata(options: options), extraTensors: tensors)
     }
@@ -163,21 +157,11 @@ public final class StyleGAN1Trainer {
               let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
             throw TrainingError("\(path) is not a StyleGAN (v1) training snapshot with G, D and G_ema")
         }
-        try G.load(Dictionary(uniqueKeysWithValues: g.stateDict()))
-        try D.load(Dictionary(uniqueKeysWithValues: d.stateDict()))
-        try G_ema.load(Dictionary(uniqueKeysWithValues: gEma.stateDict()))
-        let file = try SafeTensorsFile(path: path)
-        let state = try TrainState(metadata: file.metadata, path: path)
-        func tensor(_ name: String) throws -> Tensor {
-            guard let entry = file.entry(name) else { throw TrainingError("\(path) lacks \(name): not a training snapshot") }
-            return try Tensor(file.floats(name), shape: entry.shape, on: device)
-        }
-        try optG.restore(step: state.optGStep, moments: try G.namedParameters().map { key, _ in
-            (try tensor("train.opt.G.m.\(key)"), try tensor("train.opt.G.v.\(key)"))
-        })
-        try optD.restore(step: state.optDStep, moments: try D.namedParameters().map { key, _ in
-            (try tensor("train.opt.D.m.\(key)"), try tensor("train.opt.D.v.\(key)"))
-        })
+        for (source, destination) in [(g as Layer, G as Layer), (d, D), (gEma, G_ema)] { try Snapshot.copyWeights(from: source, to: destination) }
+        let snapshot = try Snapshot.Reader(path: path, device: device)
+        let state = snapshot.state
+        try snapshot.restore(optG, named: "G", over: G, step: state.optGStep)
+        try snapshot.restore(optD, named: "D", over: D, step: state.optDStep)
         batchIndex = state.batchIndex
         curNimg = state.curNimg
         if let saved = state.optimizerLod, saved.count == 2 { optimizerLod = (saved[0], saved[1]) } else { optimizerLod = lodRange(currentLod) }

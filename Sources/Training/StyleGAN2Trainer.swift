@@ -34,7 +34,7 @@ public final class StyleGAN2Trainer {
         G = try StyleGAN2.Generator(gConfig, seed: options.seed &* 2 &+ 1, device: device)
         D = try StyleGAN2.Discriminator(dConfig, seed: options.seed &* 2 &+ 2, device: device)
         G_ema = try StyleGAN2.Generator(gConfig, seed: 0, device: device)
-        try G_ema.load(Dictionary(uniqueKeysWithValues: G.stateDict()))
+        try Snapshot.copyWeights(from: G, to: G_ema)
         // One optimizer per network, shared by its main and regularisation phases, with lr and
         // betas rescaled by interval / (interval + 1).
         func adam(_ parameters: [Parameter], interval: Int) throws -> Adam {
@@ -165,14 +165,7 @@ public final class StyleGAN2Trainer {
 
     /// The training state that a snapshot adds to the networks: optimizer moments, pl_mean, counters.
     func stateTensors() -> [(String, Tensor)] {
-        var out: [(String, Tensor)] = [("train.pl_mean", plMean)]
-        for (name, opt, module) in [("G", optG, G as Layer), ("D", optD, D as Layer)] {
-            for ((key, _), moments) in zip(module.namedParameters(), opt.moments) {
-                out.append(("train.opt.\(name).m.\(key)", moments.m))
-                out.append(("train.opt.\(name).v.\(key)", moments.v))
-            }
-        }
-        return out
+        [("train.pl_mean", plMean)] + Snapshot.optimizerTensors("G", optG, G) + Snapshot.optimizerTensors("D", optD, D)
     }
 
     func stateMetadata() -> TrainState {
@@ -196,22 +189,12 @@ public final class StyleGAN2Trainer {
         guard g.config == G.config, d.config == D.config else {
             throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name) gives; resume with the run's own options")
         }
-        try G.load(Dictionary(uniqueKeysWithValues: g.stateDict()))
-        try D.load(Dictionary(uniqueKeysWithValues: d.stateDict()))
-        try G_ema.load(Dictionary(uniqueKeysWithValues: gEma.stateDict()))
-        let file = try SafeTensorsFile(path: path)
-        let state = try TrainState(metadata: file.metadata, path: path)
-        func tensor(_ name: String) throws -> Tensor {
-            guard let entry = file.entry(name) else { throw TrainingError("\(path) lacks \(name): not a training snapshot") }
-            return try Tensor(file.floats(name), shape: entry.shape, on: device)
-        }
-        plMean = try tensor("train.pl_mean")
-        try optG.restore(step: state.optGStep, moments: try G.namedParameters().map { key, _ in
-            (try tensor("train.opt.G.m.\(key)"), try tensor("train.opt.G.v.\(key)"))
-        })
-        try optD.restore(step: state.optDStep, moments: try D.namedParameters().map { key, _ in
-            (try tensor("train.opt.D.m.\(key)"), try tensor("train.opt.D.v.\(key)"))
-        })
+        for (source, destination) in [(g as Layer, G as Layer), (d, D), (gEma, G_ema)] { try Snapshot.copyWeights(from: source, to: destination) }
+        let snapshot = try Snapshot.Reader(path: path, device: device)
+        let state = snapshot.state
+        plMean = try snapshot.tensor("train.pl_mean")
+        try snapshot.restore(optG, named: "G", over: G, step: state.optGStep)
+        try snapshot.restore(optD, named: "D", over: D, step: state.optDStep)
         batchIndex = state.batchIndex
         curNimg = state.curNimg
         return state

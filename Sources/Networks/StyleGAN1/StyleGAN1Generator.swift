@@ -181,15 +181,7 @@ extension StyleGAN1 {
             if updateAverage {
                 dlatentAvg.value = try GradMode.disabled { try w.mean(axes: [0]).lerp(dlatentAvg.value, config.dlatentAvgBeta) }.detached()
             }
-            let (n, d, layers) = (w.shape[0], w.shape[1], config.numLayers)
-            var ws = try w.reshape([n, 1, d]).expand(to: [n, layers, d])
-            if psi != 1 {
-                let k = Swift.min(cutoff ?? layers, layers)
-                let avg = try dlatentAvg.value.reshape([1, 1, d])
-                let truncated = try avg.lerp(ws.slice(axis: 1, 0..<k), psi)
-                ws = k == layers ? truncated : try Tensor.concat([truncated, ws.slice(axis: 1, k..<layers)], axis: 1)
-            }
-            return ws
+            return try broadcastAndTruncate(w, numWs: config.numLayers, average: dlatentAvg.value, psi: psi, cutoff: cutoff)
         }
 
         /// Images at full resolution for latents `[N, latent_size]`.

@@ -74,15 +74,7 @@ extension StyleGAN2 {
             if updateWAvg {
                 wAvg.value = try GradMode.disabled { try x.mean(axes: [0]).lerp(wAvg.value, wAvgBeta) }.detached()
             }
-            let n = x.shape[0], wDim = x.shape[1]
-            var ws = try x.reshape([n, 1, wDim]).expand(to: [n, numWs, wDim])
-            if psi != 1 {
-                let avg = try wAvg.value.reshape([1, 1, wDim])
-                let k = Swift.min(cutoff ?? numWs, numWs)
-                let truncated = try avg.lerp(ws.slice(axis: 1, 0..<k), psi)
-                ws = k == numWs ? truncated : try Tensor.concat([truncated, ws.slice(axis: 1, k..<numWs)], axis: 1)
-            }
-            return ws
+            return try broadcastAndTruncate(x, numWs: numWs, average: wAvg.value, psi: psi, cutoff: cutoff)
         }
     }
 

@@ -1,0 +1,47 @@
+import Foundation
+import Networks
+import SafeTensors
+import Tensors
+
+/// What a training snapshot holds beside the networks: `train.opt.<G|D>.<m|v>.<key>` Adam moments,
+/// other `train.*` tensors, and the counters (`sgan.train_state`) and options as metadata.
+enum Snapshot {
+    /// The moments of `optimizer` over `module`'s parameters, named for the snapshot.
+    static func optimizerTensors(_ name: String, _ optimizer: Adam, _ module: Layer) -> [(String, Tensor)] {
+        zip(module.namedParameters(), optimizer.moments).flatMap { entry, moments in
+            [("train.opt.\(name).m.\(entry.0)", moments.m), ("train.opt.\(name).v.\(entry.0)", moments.v)]
+        }
+    }
+
+    /// A snapshot file opened for resuming: its counters and its `train.*` tensors.
+    struct Reader {
+        let path: String
+        let file: SafeTensorsFile
+        let state: TrainState
+        let device: Device
+
+        init(path: String, device: Device) throws {
+            self.path = path
+            self.device = device
+            file = try SafeTensorsFile(path: path)
+            state = try TrainState(metadata: file.metadata, path: path)
+        }
+
+        func tensor(_ name: String) throws -> Tensor {
+            guard let entry = file.entry(name) else { throw TrainingError("\(path) lacks \(name): not a training snapshot") }
+            return try Tensor(file.floats(name), shape: entry.shape, on: device)
+        }
+
+        /// Restores `optimizer` (over `module`) to the saved step and moments.
+        func restore(_ optimizer: Adam, named name: String, over module: Layer, step: Int) throws {
+            try optimizer.restore(step: step, moments: try module.namedParameters().map { key, _ in
+                (try tensor("train.opt.\(name).m.\(key)"), try tensor("train.opt.\(name).v.\(key)"))
+            })
+        }
+    }
+
+    /// Copies every parameter and buffer of `source` into `destination` (same configuration).
+    static func copyWeights(from source: Layer, to destination: Layer) throws {
+        try destination.load(Dictionary(uniqueKeysWithValues: source.stateDict()))
+    }
+}
