@@ -84,7 +84,8 @@ def read_tables(data, path):
         start = _u32(data, 12)
         tag = data[start:start + 4]
     if tag in (b"wOFF", b"wOF2"):
-        raise ExtractError("%s is a WOFF web font, which this tool does not read; give the .ttf (fonts-noto-color-emoji)"
+        raise ExtractError("%s is a WOFF web font, which this tool does not read; "
+                           "give the .ttf (fonts-noto-color-emoji)"
                            % path)
     if tag not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
         raise ExtractError("%s is not a font (it does not start with an OpenType or TrueType header), "
@@ -833,7 +834,7 @@ def build_parser():
         prog="extract_noto_emoji.py",
         description="Extract the colour emoji bitmaps of Noto Color Emoji (CBDT/CBLC tables) into a folder "
                     "of PNG files, named by code point (1F600.png) or code point sequence "
-                    "(1F1EB_1F1F7.png); glyphs with neither are named by glyph id (glyph01234.png).",
+                    "(1F469_200D_1F52C.png); glyphs with neither are named by glyph id (glyph01234.png).",
         epilog="Noto Color Emoji is under the SIL Open Font License 1.1. "
                "Install it with: apt-get install fonts-noto-color-emoji")
     p.add_argument("--font", default=DEFAULT_FONT, metavar="PATH", help="the font (default %(default)s)")

@@ -520,7 +520,8 @@ class TestPNG(unittest.TestCase):
         self.assertEqual(got[0::4], bytes(gray))
         self.assertEqual(got[3::4], bytes(p[3] for p in rgba))
         # 16 bits a sample: the high bytes count
-        rows16 = [bytes(v for p in rgba[y * width:(y + 1) * width] for c in p for v in (c, 0x5A)) for y in range(height)]
+        rows16 = [bytes(v for p in rgba[y * width:(y + 1) * width] for c in p for v in (c, 0x5A))
+                  for y in range(height)]
         self.assertEqual(ex.decode_png(make_png(width, height, 6, 16, rows16))[2], flat)
 
     def test_decode_palette_and_low_bit_depths(self):

@@ -118,7 +118,7 @@ public final class FolderDataset: ImageDataset {
             kinds[kind, default: 0] += 1
         }
         if sizes.count > 1 {
-            let listed = sizes.sorted { $0.value.0 > $1.value.0 }.map { "\($0.value.0) of \($0.key) (e.g. \($0.value.1))" }.joined(separator: ", ")
+            let listed = sizes.sorted { ($0.value.0, $1.key) > ($1.value.0, $0.key) }.map { "\($0.value.0) of \($0.key) (e.g. \($0.value.1))" }.joined(separator: ", ")
             throw DatasetError("dataset \(folder) mixes image sizes: \(listed); make them one size with `sgan-gpu dataset --source \(folder) --dest NEW --resolution R`")
         }
         return kinds
