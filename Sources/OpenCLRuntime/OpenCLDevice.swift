@@ -136,7 +136,8 @@ public final class OpenCLDevice {
 
     /// Enqueues `kernel` over `global` work-items (1 to 3 dimensions), in groups of `local`
     /// (nil lets the driver choose). A launch with zero work-items does nothing.
-    public func launch(_ kernel: CLKernel, global: [Int], local: [Int]? = nil, _ args: [KernelArg]) throws {
+    public func launch(_ kernel: CLKernel, global: [Int], local: [Int]? = nil, _ args: [KernelArg],
+                       profileLabel: @autoclosure () -> String = "") throws {
         precondition((1...3).contains(global.count) && (local == nil || local!.count == global.count))
         if global.contains(0) { return }
         lock.lock()
@@ -169,7 +170,10 @@ public final class OpenCLDevice {
             }
             return clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(global.count), nil, global, nil, 0, nil, out)
         }
-        if let event { profiled.append((kernel.name + (kernel.program.options.isEmpty ? "" : " " + kernel.program.options), CLEvent(event))) }
+        if let event {
+            let label = profileLabel()
+            profiled.append((kernel.name + (kernel.program.options.isEmpty ? "" : " " + kernel.program.options) + (label.isEmpty ? "" : " " + label), CLEvent(event)))
+        }
         try clCheck(
             status,
             "clEnqueueNDRangeKernel(\(kernel.name), global \(global), local \(local.map { "\($0)" } ?? "auto"))")

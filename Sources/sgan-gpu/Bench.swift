@@ -82,6 +82,7 @@ struct KernelBenchmark {
             matmul(1024 / s, 1024 / s, 1024 / s),
             matmul(512 / s, 512 / s, 512 / s),
             matmul(8, 512, 512),
+            matmul(512 / s, 1024 / s, 4608 / s),
             conv(4 / min(s, 4), 512 / s, 512 / s, 16, 3),
             conv(4 / min(s, 4), 256 / s, 256 / s, 32, 3),
             conv(4 / min(s, 4), 512 / s, 3, 32, 1),

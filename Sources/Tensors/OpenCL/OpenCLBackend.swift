@@ -157,11 +157,12 @@ public final class OpenCLBackend: Backend {
                 accumulate: Bool = false) throws {
         let kernel = try runtime.kernel("matmul_f32", file: Self.matmulFile)
         try runtime.launch(
-            kernel, global: [(n + 15) / 16, (m + 3) / 4, batch],
+            kernel, global: [(m + 3) / 4, (n + 15) / 16, batch],
             [.buffer(c), .i(offset), .i(batchStride),
              .buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride),
              .buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride), .i(bLayout.columnStride),
-             .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)])
+             .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
+            profileLabel: "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)\(bLayout.columnStride == 1 ? "" : "ᵀ")]")
     }
 
     public func synchronize() throws { try runtime.finish() }
