@@ -38,7 +38,7 @@ extension StyleGAN2.Generator: ImageGenerator {
     }
 
     public func synthesize(_ ws: Tensor, noiseMode: NoiseMode, random: RandomStream?, noiseAt: ((Int) -> Bool)?) throws -> Tensor {
-        try synthesis(ws, noiseMode: noiseMode, fused: true, random: random, noiseAt: noiseAt)
+        try synthesis(ws, noiseMode: noiseMode, fused: false, random: random, noiseAt: noiseAt)
     }
 }
 

@@ -114,14 +114,11 @@ public func modulatedConv2d(_ x: Tensor, weight: Tensor, styles: Tensor, noise: 
         throw TensorError.shapeMismatch(op: "modulatedConv2d", shapes: [x.shape, weight.shape, styles.shape],
                                         reason: "need x [N, I, H, W], weight [O, I, kh, kw] and styles [N, I]")
     }
-    var w: Tensor? = nil
-    var dcoefs: Tensor? = nil
-    if demodulate || fused {
-        w = try weight.reshape([1, o, i, kh, kw]) * styles.reshape([n, 1, i, 1, 1])       // [N, O, I, kh, kw]
-    }
-    if demodulate, let modulated = w {
-        dcoefs = try (modulated.square().sum(axes: [2, 3, 4]) + 1e-8).rsqrt()           // [N, O]
-    }
+    // d[n, o] = rsqrt(Σ_{i,k} (weight[o, i, k]·styles[n, i])² + 1e-8), computed without forming the
+    // per-sample weights: Σ_i styles[n, i]² · Σ_k weight[o, i, k]², one small matmul.
+    let dcoefs: Tensor? = demodulate
+        ? try (styles.square().matmul(weight.square().sum(axes: [2, 3]), transposeOther: true) + 1e-8).rsqrt()   // [N, O]
+        : nil
     if !fused {
         var y = try x * styles.reshape([n, i, 1, 1])
         y = try conv2dResample(y, weight: weight, filter: filter, up: up, down: down, padding: padding, flipWeight: flipWeight)
@@ -129,7 +126,7 @@ public func modulatedConv2d(_ x: Tensor, weight: Tensor, styles: Tensor, noise: 
         if let noise { y = try y + noise }
         return y
     }
-    var modulated = w!
+    var modulated = try weight.reshape([1, o, i, kh, kw]) * styles.reshape([n, 1, i, 1, 1])   // [N, O, I, kh, kw]
     if let dcoefs { modulated = try modulated * dcoefs.reshape([n, o, 1, 1, 1]) }
     let grouped = try x.reshape([1, n * i, x.shape[2], x.shape[3]])
     var y = try conv2dResample(grouped, weight: modulated.reshape([n * o, i, kh, kw]), filter: filter,

@@ -57,7 +57,8 @@ struct NetworkBenchmark {
             batch += 1
             for phase in list { try trainer.run(phase, reals: reals, random: &random) }
         }
-        let gForward = try median { _ = try GradMode.disabled { try trainer.G_ema(z, noiseMode: .const) } }
+        let fused = ProcessInfo.processInfo.environment["SGAN_FUSED_MODCONV"] == "1"
+        let gForward = try median { _ = try GradMode.disabled { try trainer.G_ema(z, noiseMode: .const, fused: fused) } }
         let launchesBefore = device.openCL?.launchCount ?? 0
         try phases([.Gmain, .Dmain])
         let launches = (device.openCL?.launchCount ?? 0) - launchesBefore

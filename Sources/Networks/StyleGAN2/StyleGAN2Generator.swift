@@ -238,7 +238,10 @@ extension StyleGAN2 {
         /// `num_conv + num_torgb` ws starting where the previous block's convolutions stopped, so
         /// its ToRGB shares a w with the next block's conv0.
         /// `noiseAt`, when given, limits noise to the blocks whose resolution it accepts (the others get none).
-        public func callAsFunction(_ ws: Tensor, noiseMode: NoiseMode = .const, fused: Bool = true,
+        /// `fused` computes the modulated convolutions as grouped convolutions with per-sample weights
+        /// (the official inference path); the default scales activations around one shared convolution
+        /// (the official training path), faster here and equal up to rounding (about 1e-5).
+        public func callAsFunction(_ ws: Tensor, noiseMode: NoiseMode = .const, fused: Bool = false,
                                    random: RandomStream? = nil, noiseAt: ((Int) -> Bool)? = nil,
                                    trace: ActivationTrace? = nil) throws -> Tensor {
             guard ws.rank == 3, ws.shape[1] == numWs else {
@@ -276,7 +279,7 @@ extension StyleGAN2 {
 
         /// Images for latents z `[N, z_dim]`.
         public func callAsFunction(_ z: Tensor, psi: Double = 1, cutoff: Int? = nil, noiseMode: NoiseMode = .const,
-                                   fused: Bool = true, random: RandomStream? = nil, updateWAvg: Bool = false) throws -> Tensor {
+                                   fused: Bool = false, random: RandomStream? = nil, updateWAvg: Bool = false) throws -> Tensor {
             let ws = try mapping(z, psi: psi, cutoff: cutoff, updateWAvg: updateWAvg)
             return try synthesis(ws, noiseMode: noiseMode, fused: fused, random: random)
         }

@@ -26,11 +26,8 @@ struct ConvGeometry {
     var chunk: Int { max(1, min(batch, OpenCLBackend.im2colLimit / max(1, rows * spatial))) }
 
     /// Weight of group g as an `O/groups × rowsPerGroup` matrix (shared by every image).
-    func weight(group g: Int, transposed: Bool = false) -> MatrixLayout {
-        let offset = g * outPerGroup * rowsPerGroup
-        return transposed
-            ? MatrixLayout(offset: offset, batchStride: 0, rowStride: 1, columnStride: rowsPerGroup)
-            : MatrixLayout(offset: offset, batchStride: 0, rowStride: rowsPerGroup, columnStride: 1)
+    func weight(group g: Int) -> MatrixLayout {
+        MatrixLayout(offset: g * outPerGroup * rowsPerGroup, batchStride: 0, rowStride: rowsPerGroup, columnStride: 1)
     }
 
     /// The im2col arguments after the output buffer.
@@ -85,7 +82,14 @@ extension OpenCLBackend {
                                     _ p: Conv2dParameters, inputShape: [Int]) throws -> Storage {
         let c = ConvGeometry(input: inputShape, weight: wShape, p)
         let dx = try allocate(count: Shape.count(inputShape), dtype: g.dtype)
-        let (dxMem, weight, grad) = (storage(dx).mem, storage(w).mem, storage(g).mem)
+        // Wᵀ per group, made contiguous once so that the matmul reads its rows in order.
+        let transposed = try allocate(count: w.count, dtype: w.dtype)
+        for group in 0..<p.groups {
+            let offset = group * c.outPerGroup * c.rowsPerGroup
+            try copy(w, offset: offset, strides: [1, c.rowsPerGroup], shape: [c.rowsPerGroup, c.outPerGroup],
+                     into: transposed, outOffset: offset, outStrides: [c.outPerGroup, 1])
+        }
+        let (dxMem, weight, grad) = (storage(dx).mem, storage(transposed).mem, storage(g).mem)
         let col = try allocate(count: c.chunk * c.rows * c.spatial, dtype: g.dtype)
         let colMem = storage(col).mem
         let col2im = try runtime.kernel("col2im_f32", file: Self.convFile)
@@ -94,8 +98,10 @@ extension OpenCLBackend {
             for group in 0..<p.groups {
                 let gradImage = MatrixLayout(offset: (start * c.outChannels + group * c.outPerGroup) * c.spatial,
                                              batchStride: c.outChannels * c.spatial, rowStride: c.spatial, columnStride: 1)
+                let weightT = MatrixLayout(offset: group * c.outPerGroup * c.rowsPerGroup, batchStride: 0,
+                                           rowStride: c.outPerGroup, columnStride: 1)
                 try matmul(into: colMem, offset: group * c.rowsPerGroup * c.spatial, batchStride: c.rows * c.spatial,
-                           weight, c.weight(group: group, transposed: true), grad, gradImage,
+                           weight, weightT, grad, gradImage,
                            batch: count, m: c.rowsPerGroup, n: c.spatial, k: c.outPerGroup)
             }
             try runtime.launch(
