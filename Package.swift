@@ -68,7 +68,10 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "SafeTensors", "Tensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
-        .testTarget(name: "SGANCommandTests", dependencies: ["sgan-gpu", "Networks", "SafeTensors", "Tensors", "ImageIO", "Rendering"]),
+        .testTarget(name: "SGANCommandTests", dependencies: [
+            "sgan-gpu", "Networks", "SafeTensors", "Tensors", "ImageIO", "Rendering",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Networks", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]

@@ -42,7 +42,7 @@ __kernel void upfirdn2d_grad_f32(__global float* dx, __global const float* dy, _
     const int ix = i % W, iy = (i / W) % H, p = i / (W * H);
     const __global float* plane = dy + p * OH * OW;
     const int jy = iy * upY + padY0, jx = ix * upX + padX0;
-    const int ky0 = jy % downY, kx0 = jx % downX;
+    const int ky0 = ((jy % downY) + downY) % downY, kx0 = ((jx % downX) + downX) % downX;  // jy < 0 with a crop
     float sum = 0.0f;
     for (int ky = ky0; ky < fh; ky += downY) {
         const int ty = jy - ky;

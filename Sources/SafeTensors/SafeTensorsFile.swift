@@ -87,8 +87,9 @@ public struct SafeTensorsFile {
                 throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] lie outside the \(dataLength) data bytes (truncated file?)")
             }
             let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-            guard count != Int.max, end - begin == count * size else {
-                throw fail("tensor '\(name)': \(end - begin) bytes for shape \(shape) of \(dtype), which needs \(count == Int.max ? "too many" : "\(count * size)")")
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+            guard count != Int.max, !overflow, end - begin == bytes else {
+                throw fail("tensor '\(name)': \(end - begin) bytes for shape \(shape) of \(dtype), which needs \(count == Int.max || overflow ? "too many" : "\(bytes)")")
             }
             entries.append(Entry(name: name, dtype: dtype, shape: shape, range: begin..<end))
         }

@@ -72,6 +72,11 @@ extension Tensor {
             .recorded("flip", [self]) { g, _ in [try g.flip(axes: axes)] }
     }
 
+    /// A copy with storage of its own (no gradient history).
+    public func copy() throws -> Tensor {
+        try GradMode.disabled { try stridedCopy(shape: shape, offset: 0, strides: Shape.strides(shape)) }.detached()
+    }
+
     /// This tensor repeated along dimensions of size 1 (and new leading ones) to `target`.
     public func expand(to target: [Int]) throws -> Tensor {
         guard Shape.broadcast(shape, target) == target else {

@@ -18,7 +18,7 @@ public final class Prefetcher {
     private var stopped = false
     private var produced: Int
     /// Files that could not be read, with the reason (each is skipped; the run goes on).
-    public private(set) var skipped: [String: String] = [:]
+    private var skipped: [String: String] = [:]
     private var reported = Set<String>()
 
     /// Starts preparing batches from batch number `start`.
@@ -29,7 +29,10 @@ public final class Prefetcher {
         self.seed = seed
         next = start
         produced = start
-        let thread = Thread { [weak self] in self?.run() }
+        // The thread holds the prefetcher only while preparing a batch, so that releasing it stops the thread.
+        let thread = Thread { [weak self] in
+            while let prefetcher = self, prefetcher.prepareNext() {}
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }
@@ -43,23 +46,27 @@ public final class Prefetcher {
         condition.unlock()
     }
 
-    private func run() {
-        while true {
-            condition.lock()
-            while !stopped && produced - next >= depth { condition.wait() }
-            if stopped {
-                condition.unlock()
-                return
-            }
-            let batch = produced
+    /// Prepares one batch when there is room; false once stopped.
+    private func prepareNext() -> Bool {
+        condition.lock()
+        while !stopped && produced - next >= depth { condition.wait(until: Date().addingTimeInterval(0.5)) }
+        if stopped {
             condition.unlock()
-            let result = Result { try self.batchValues(batch) }
-            condition.lock()
-            ready[batch] = result
-            produced += 1
-            condition.broadcast()
-            condition.unlock()
+            return false
         }
+        if produced - next >= depth {
+            condition.unlock()
+            return true
+        }
+        let batch = produced
+        condition.unlock()
+        let result = Result { try self.batchValues(batch) }
+        condition.lock()
+        ready[batch] = result
+        produced += 1
+        condition.broadcast()
+        condition.unlock()
+        return true
     }
 
     /// Batch `b` as floats `[batch, C, R, R]`.

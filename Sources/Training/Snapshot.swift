@@ -40,8 +40,9 @@ enum Snapshot {
         }
     }
 
-    /// Copies every parameter and buffer of `source` into `destination` (same configuration).
+    /// Copies every parameter and buffer of `source` into `destination` (same configuration): new
+    /// storage, so that optimizer steps on one (in place) never reach the other.
     static func copyWeights(from source: Layer, to destination: Layer) throws {
-        try destination.load(Dictionary(uniqueKeysWithValues: source.stateDict()))
+        try destination.load(Dictionary(uniqueKeysWithValues: try source.stateDict().map { ($0.0, try $0.1.copy()) }))
     }
 }

@@ -7,6 +7,7 @@ import Tensors
 /// StyleGAN (v1)'s official training (NVlabs/stylegan `training_loop.py`, `loss.py`): progressive
 /// growing on the `TrainingSchedule` (lod from kimg: `lod_training_kimg` stable, then
 /// `lod_transition_kimg` fading in the next resolution), a D step then a G step per batch,
+/// one batch size and learning rate throughout (the official per-resolution tables are not applied),
 /// non-saturating logistic loss with R1 (`D_logistic_simplegp`), style mixing over the active
 /// layers, `dlatent_avg` tracking, Adam reset at every lod change, and Gs with half-life 10 kimg.
 public final class StyleGAN1Trainer {
@@ -57,7 +58,6 @@ public final class StyleGAN1Trainer {
     func lodRange(_ lod: Double) -> (Int, Int) { (Int(lod.rounded(.down)), Int(lod.rounded(.up))) }
 
     public var currentLod: Double { lod(kimg: Double(curNimg) / 1000) }
-    public var batchSize: Int { preset.batch }
 
     /// Style mixing over the active layers, `dlatent_avg` tracked, random noise.
     func runG(_ z: Tensor, lod: Double, random: RandomStream, mixing: inout SeededGenerator) throws -> Tensor {
@@ -109,6 +109,16 @@ public final class StyleGAN1Trainer {
             try stats.report("Loss/D/loss", loss)
             try update(optD, loss.mean())
         }
+        // Gs (official: updated together with the D step, before the G step): trainables with
+        // β = 0.5^(batch / 10 kimg); non-trainables copied.
+        let beta = pow(0.5, Double(n) / Swift.max(preset.emaKimg * 1000, 1e-8))
+        try GradMode.disabled {
+            for ((_, p), (_, pEma)) in zip(G.namedParameters(), G_ema.namedParameters()) {
+                try pEma.assign(p.value.lerp(pEma.value, beta))
+            }
+            for ((_, b), (_, bEma)) in zip(G.namedBuffers(), G_ema.namedBuffers()) { bEma.value = b.value }
+            for layer in [G.lod, D.lod, G_ema.lod] { layer!.value = try Tensor.full(lod, shape: [], on: device) }
+        }
         // G: softplus(−D(G(z))).
         do {
             let fake = try runG(random.normal([n, zDim], on: device), lod: lod, random: random, mixing: &mixing)
@@ -117,15 +127,6 @@ public final class StyleGAN1Trainer {
             try stats.report("Loss/scores/fake", logits)
             try stats.report("Loss/G/loss", loss)
             try update(optG, loss)
-        }
-        // Gs: trainables with β = 0.5^(batch / 10 kimg); non-trainables copied.
-        let beta = pow(0.5, Double(n) / Swift.max(preset.emaKimg * 1000, 1e-8))
-        try GradMode.disabled {
-            for ((_, p), (_, pEma)) in zip(G.namedParameters(), G_ema.namedParameters()) {
-                try pEma.assign(p.value.lerp(pEma.value, beta))
-            }
-            for ((_, b), (_, bEma)) in zip(G.namedBuffers(), G_ema.namedBuffers()) { bEma.value = b.value }
-            for layer in [G.lod, D.lod, G_ema.lod] { layer!.value = try Tensor.full(lod, shape: [], on: device) }
         }
         curNimg += n
         batchIndex += 1
@@ -170,7 +171,7 @@ public final class StyleGAN1Trainer {
 }
 
 extension StyleGAN1Trainer: Trainer {
-    var currentBatchSize: Int { preset.batch }
+    var batchSize: Int { preset.batch }
     var networks: [(String, Layer)] { [("G", G), ("D", D), ("G_ema", G_ema)] }
     var generator: ImageGenerator { G_ema }
 

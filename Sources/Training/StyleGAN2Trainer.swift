@@ -47,8 +47,6 @@ public final class StyleGAN2Trainer {
         plMean = try Tensor.zeros([], on: device)
     }
 
-    public var batchSize: Int { preset.batch }
-
     /// The official `run_G`: mapping (which tracks w_avg in training), style mixing with one random
     /// crossover per batch, and synthesis with random noise and the non-fused modulated convolution.
     func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator) throws -> (img: Tensor, ws: Tensor) {
@@ -89,7 +87,8 @@ public final class StyleGAN2Trainer {
                     mixing: SeededGenerator(seed: options.seed ^ (UInt64(batch) &* 0xD1B5_4A32_D192_ED03)))
     }
 
-    /// Runs one phase with its optimizer step. `gain` is the lazy interval of regularisation phases.
+    /// Runs one phase with its optimizer step; the regularisation phases multiply their loss by
+    /// their lazy interval, as the official `gain`.
     public func run(_ phase: Phase, reals: Tensor, random: inout BatchRandom, stats: TickStatisticsRecorder? = nil) throws {
         let n = preset.batch, zDim = G.config.zDim
         switch phase {
@@ -103,12 +102,14 @@ public final class StyleGAN2Trainer {
             try update(optG, loss)
         case .Greg:
             // Path-length regularisation on half the batch.
-            let (img, ws) = try runG(random.stream.normal([n / plBatchShrink, zDim], on: device), random: random.stream, mixing: &random.mixing)
+            let (img, ws) = try runG(random.stream.normal([Swift.max(1, n / plBatchShrink), zDim], on: device), random: random.stream, mixing: &random.mixing)
             let plNoise = try random.stream.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
             let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: true)[0]
             let plLengths = try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
-            let newMean = try GradMode.disabled { try plMean.lerp(plLengths.mean(), plDecay) }.detached()
-            plMean = newMean
+            // As the official loss: the penalty uses the updated mean with its gradient; the stored
+            // running mean is detached.
+            let newMean = try plMean.lerp(plLengths.mean(), plDecay)
+            plMean = newMean.detached()
             let penalty = try (plLengths - newMean).square()
             try stats?.report("Loss/pl_penalty", penalty)
             try update(optG, try (penalty * preset.plWeight).mean() * Double(options.gRegInterval))

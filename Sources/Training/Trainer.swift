@@ -5,9 +5,8 @@ import Tensors
 /// What the run loop needs of a trainer (StyleGAN2 or StyleGAN v1).
 protocol Trainer: AnyObject {
     var curNimg: Int { get }
-    var batchIndex: Int { get }
-    /// The batch of the next step (v1 changes it with the resolution).
-    var currentBatchSize: Int { get }
+    /// Images per step.
+    var batchSize: Int { get }
     /// Runs one batch of training on `reals` `[batch, C, R, R]` in [-1, 1].
     func step(reals: Tensor, stats: TickStatistics) throws
     /// G_ema's images for the fixed grid latents (noise const).
@@ -39,7 +38,7 @@ extension Trainer {
 }
 
 extension StyleGAN2Trainer: Trainer {
-    var currentBatchSize: Int { preset.batch }
+    var batchSize: Int { preset.batch }
     var generator: ImageGenerator { G_ema }
 
     func gridImages(_ z: Tensor) throws -> Tensor {

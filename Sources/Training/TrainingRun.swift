@@ -62,10 +62,12 @@ public final class TrainingRun {
             let state = try trainer.restore(from: snapshot)
             tick = state.tick
             say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(state.curNimg) / 1000)) kimg")
-        } else {
+        }
+        let optionsFile = folder.appendingPathComponent("training_options.json")
+        if !FileManager.default.fileExists(atPath: optionsFile.path) {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(options).write(to: folder.appendingPathComponent("training_options.json"))
+            try encoder.encode(options).write(to: optionsFile)
         }
     }
 
@@ -108,22 +110,18 @@ public final class TrainingRun {
         var tickStart = (nimg: trainer.curNimg, time: Date())
         var maintenance = 0.0
         let stats = TickStatistics()
-        var prefetcher = Prefetcher(dataset: dataset, batchSize: trainer.currentBatchSize, mirror: options.mirror,
-                                    seed: options.seed, start: trainer.curNimg / trainer.currentBatchSize)
+        let prefetcher = Prefetcher(dataset: dataset, batchSize: trainer.batchSize, mirror: options.mirror,
+                                    seed: options.seed, start: trainer.curNimg / trainer.batchSize)
+        defer { prefetcher.stop() }
         var pending: [DeviceFence] = []
         var done = trainer.curNimg >= totalNimg
         while !done {
-            if prefetcher.batchSize != trainer.currentBatchSize {
-                prefetcher.stop()
-                prefetcher = Prefetcher(dataset: dataset, batchSize: trainer.currentBatchSize, mirror: options.mirror,
-                                        seed: options.seed, start: trainer.curNimg / trainer.currentBatchSize)
-            }
             let reals = try trainer.prepareReals(prefetcher.nextBatch(on: device))
             for problem in prefetcher.newlySkipped() { say("warning: skipped an image: \(problem)") }
             try trainer.step(reals: reals, stats: stats)
-            // Keep at most two steps in flight: the host never waits for the step it just queued.
+            // Keep at most two steps in flight: before queuing a third, wait for the oldest.
             pending.append(try DeviceFence(device))
-            if pending.count > 2 { try pending.removeFirst().wait() }
+            if pending.count >= 2 { try pending.removeFirst().wait() }
             done = trainer.curNimg >= totalNimg
             let tickEnd = tickStart.nimg + Int(options.tickKimg * 1000)
             if interactive && !done {
@@ -160,7 +158,9 @@ public final class TrainingRun {
             for (name, value) in trainer.progressFields() { record[name] = Double(value) ?? value }
             try appendJSONLine(record, to: "stats.jsonl")
             let kimgText = String(format: "%.1f", Double(trainer.curNimg) / 1000)
-            let latest: String? = (try? TrainingRun.latestSnapshot(outdir: folder.deletingLastPathComponent().path))??.snapshot
+            let latest: String? = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { $0.hasPrefix("network-snapshot-") && $0.hasSuffix(".safetensors") }.sorted().last
+                .map { folder.appendingPathComponent($0).path }
             let lastGood = latest.map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
             for (name, value) in values where !value.isFinite {
                 throw TrainingError("\(name) (phase \(TrainingRun.phase(of: name))) became \(value) at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate) or raise --gamma")
@@ -183,7 +183,6 @@ public final class TrainingRun {
             maintenance = Date().timeIntervalSince(maintenanceStart)
             tickStart = (trainer.curNimg, Date())
         }
-        prefetcher.stop()
         say("Done: \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg")
     }
 

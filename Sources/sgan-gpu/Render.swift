@@ -130,7 +130,7 @@ struct Render: ParsableCommand {
         var count = 0
         switch effectiveFigure {
         case "grid":
-            let (columns, rows) = gridSize(grid ?? "\(min(latents.count, 8))x\(max(1, (latents.count + 7) / 8))")!
+            let (columns, rows) = grid.flatMap(gridSize) ?? (min(latents.count, 8), min(256, max(1, (latents.count + 7) / 8)))
             try figures.grid(latents: latents, columns: columns, rows: rows, labels: labels ? names.map { String($0.drop { !$0.isNumber }) } : nil)
                 .write(path: path("grid.png"))
             count = min(latents.count, columns * rows)

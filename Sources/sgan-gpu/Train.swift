@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Networks
 import Tensors
 import Training
 
@@ -18,8 +19,8 @@ struct Train: ParsableCommand {
     @Option(help: "Where run folders are created.")
     var outdir = "runs"
 
-    @Option(help: "Train until this many thousand images.")
-    var kimg = 200.0
+    @Option(help: "Train until this many thousand images (default: the preset's).")
+    var kimg: Double?
 
     @Option(help: "Batch size (default: the preset's).")
     var batch: Int?
@@ -81,7 +82,7 @@ struct Train: ParsableCommand {
     @OptionGroup var options: DeviceOptions
 
     func validate() throws {
-        guard kimg > 0, kimg.isFinite else { throw ValidationError("--kimg must be positive, got \(kimg)") }
+        if let kimg, !(kimg > 0 && kimg.isFinite) { throw ValidationError("--kimg must be positive, got \(kimg)") }
         guard tick > 0, tick.isFinite else { throw ValidationError("--tick must be positive, got \(tick)") }
         guard snap >= 1 else { throw ValidationError("--snap must be at least 1") }
         guard metricsTicks >= 0 else { throw ValidationError("--metrics-ticks must be 0 or more") }
@@ -91,7 +92,10 @@ struct Train: ParsableCommand {
         guard resolution >= 4, resolution & (resolution - 1) == 0 else {
             throw ValidationError("--resolution \(resolution) is not a power of two of at least 4")
         }
-        for (name, value) in [("--cbase", cbase), ("--cmax", cmax), ("--map", map), ("--zdim", zdim)] {
+        guard lodTrainingKimg >= 0, lodTransitionKimg >= 0, lodTrainingKimg.isFinite, lodTransitionKimg.isFinite else {
+            throw ValidationError("--lod-training-kimg and --lod-transition-kimg must be 0 or more")
+        }
+        for (name, value) in [("--cbase", cbase), ("--cmax", cmax), ("--map", map), ("--zdim", zdim), ("--mbstd-group", mbstdGroup)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
         guard gridSize != nil else { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
@@ -110,7 +114,8 @@ struct Train: ParsableCommand {
         o.proceduralResolution = resolution
         (o.batch, o.gamma, o.learningRate, o.mbstdGroup) = (batch, gamma, lrate, mbstdGroup)
         (o.channelBase, o.channelMax, o.mappingLayers, o.latentSize) = (cbase, cmax, map, zdim)
-        (o.kimg, o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (kimg, tick, snap, metricsTicks, seed, mirror)
+        (o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (tick, snap, metricsTicks, seed, mirror)
+        o.kimg = try kimg ?? Double(Preset.named(preset, resolution: 32).totalKimg)
         (o.gridColumns, o.gridRows) = gridSize!
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
         let device = try Device.select(options.device)

@@ -103,12 +103,12 @@ struct OpenCLDeviceTests {
 
     @Test func badLaunchNamesKernelAndStatus() throws {
         let fill = try runtime.kernel("fill_f32", file: "copy.cl")
-        // A local size that does not divide the global size is invalid in OpenCL 1.2 semantics
-        // or larger than the device allows; either way the error names the kernel.
+        let buffer = try runtime.pool.buffer(byteCount: 64)
+        // A work-group larger than any device allows: the error names the kernel and the sizes.
         #expect {
-            try runtime.launch(fill, global: [7], local: [1 << 20], [.i(7), .i(7), .float(0)])
+            try runtime.launch(fill, global: [1 << 21], local: [1 << 21], [.buffer(buffer.buffer), .i(7), .float(0)])
         } throws: { error in
-            "\(error)".contains("fill_f32")
+            "\(error)".contains("clEnqueueNDRangeKernel(fill_f32") && "\(error)".contains("local [2097152]")
         }
     }
 }

@@ -52,6 +52,23 @@ struct KernelParityTests {
         #expect(result.maxAbsoluteError > 0.01)
     }
 
+    /// Asking for more than the device can hold names the size and says what to lower.
+    @Test func outOfDeviceMemorySaysWhatToDo() throws {
+        let device = try #require(openCL)
+        // More elements than kernels index.
+        #expect { _ = try Tensor.zeros([1 << 31], on: device) } throws: { error in
+            "\(error)".contains("2147483648 elements") && "\(error)".contains("lower --batch")
+        }
+        // One buffer larger than the device allows.
+        let maxBytes = try #require(device.openCL).device.maxAllocationBytes
+        let elements = Int(maxBytes / 4) + 1024
+        if elements < Int(Int32.max) {
+            #expect { _ = try Tensor.zeros([elements], on: device) } throws: { error in
+                "\(error)".contains("\(elements * 4)") && "\(error)".contains("lower --batch")
+            }
+        }
+    }
+
     @Test func steadyStateAllocatesNothing() throws {
         // A device of its own, so that tests running beside this one do not touch its pool.
         let runtime = try OpenCLDevice(device: try #require(openCL?.openCL).device)

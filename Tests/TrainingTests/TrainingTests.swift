@@ -55,6 +55,28 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         #expect(log.contains("Resuming from"))
     }
 
+    /// G_ema moves toward G by the official β, and has storage of its own: Adam's in-place steps on G
+    /// must not reach it.
+    @Test func emaFollowsTheOfficialBeta() throws {
+        var options = tinyOptions(kimg: 1)
+        options.preset = "stylegan2"
+        var preset = try options.resolvedPreset(resolution: 8, channels: 3)
+        preset.emaRampup = nil
+        preset.emaKimg = 0.01   // β = 0.5^(4/10) per batch of 4
+        let trainer = try StyleGAN2Trainer(preset: preset, options: options, device: .cpu)
+        let before = try trainer.G.namedParameters().map { try $0.1.value.toArray() }
+        let reals = try Tensor.uniform([4, 3, 8, 8], seed: 1)
+        try trainer.step(reals: reals, stats: TickStatistics())
+        let beta = pow(0.5, 4.0 / 10)
+        for ((name, p), (g0, (_, ema))) in zip(trainer.G.namedParameters(), zip(before, trainer.G_ema.namedParameters())) {
+            let g1 = try p.value.toArray(), e = try ema.value.toArray()
+            for i in g1.indices {
+                let expected = Double(g1[i]) + (Double(g0[i]) - Double(g1[i])) * beta
+                #expect(abs(Double(e[i]) - expected) <= 1e-6 * max(1, abs(expected)), "\(name)[\(i)]")
+            }
+        }
+    }
+
     @Test func runFolderHoldsWhatTheIssueLists() throws {
         let outdir = try temporaryFolder("folder")
         try TrainingRun(options: tinyOptions(kimg: 0.016), outdir: outdir, resume: nil, device: .cpu).run()

@@ -107,8 +107,11 @@ extension StyleGAN2 {
         public var channelMax = 512
         public var numFP16Res = 0
         public var convClamp: Double? = nil
+        /// Samples per minibatch-std group (`wholeBatch` for the official `None`; 0 turns the layer off).
         public var mbstdGroupSize = 4
         public var mbstdNumChannels = 1
+        /// The group size that stands for the official `None`: one group of the whole batch.
+        public static let wholeBatch = Int(Int32.max)
 
         public init() {}
 
@@ -133,7 +136,12 @@ extension StyleGAN2 {
             convClamp = try c.decodeIfPresent(Double.self, forKey: .convClamp)
             if c.contains(.epilogue) {
                 let e = try c.nestedContainer(keyedBy: EpilogueKeys.self, forKey: .epilogue)
-                mbstdGroupSize = try e.decodeIfPresent(Int.self, forKey: .mbstdGroupSize) ?? mbstdGroupSize
+                // The official `None` means one group of the whole batch.
+                if e.contains(.mbstdGroupSize), try e.decodeNil(forKey: .mbstdGroupSize) {
+                    mbstdGroupSize = Self.wholeBatch
+                } else {
+                    mbstdGroupSize = try e.decodeIfPresent(Int.self, forKey: .mbstdGroupSize) ?? mbstdGroupSize
+                }
                 mbstdNumChannels = try e.decodeIfPresent(Int.self, forKey: .mbstdNumChannels) ?? mbstdNumChannels
             }
         }
@@ -149,7 +157,7 @@ extension StyleGAN2 {
             try c.encode(numFP16Res, forKey: .numFP16Res)
             if let convClamp { try c.encode(convClamp, forKey: .convClamp) } else { try c.encodeNil(forKey: .convClamp) }
             var e = c.nestedContainer(keyedBy: EpilogueKeys.self, forKey: .epilogue)
-            try e.encode(mbstdGroupSize, forKey: .mbstdGroupSize)
+            if mbstdGroupSize == Self.wholeBatch { try e.encodeNil(forKey: .mbstdGroupSize) } else { try e.encode(mbstdGroupSize, forKey: .mbstdGroupSize) }
             try e.encode(mbstdNumChannels, forKey: .mbstdNumChannels)
         }
 

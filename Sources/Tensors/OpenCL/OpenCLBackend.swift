@@ -49,7 +49,7 @@ public final class OpenCLBackend: Backend {
     public func allocate(count: Int, dtype: DType) throws -> Storage {
         try checkType(dtype, "allocate")
         guard count < Int(Int32.max) else {
-            throw TensorError.unsupported(op: "allocate", reason: "\(count) elements exceed the 2^31 that kernels index")
+            throw TensorError.unsupported(op: "allocate", reason: "\(count) elements exceed the 2^31 that kernels index; lower --batch or the resolution")
         }
         return OpenCLStorage(buffer: try runtime.pool.buffer(byteCount: count * dtype.byteSize), count: count, dtype: dtype)
     }
