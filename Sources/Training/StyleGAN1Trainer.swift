@@ -74,11 +74,6 @@ public final class StyleGAN1Trainer {
         return try G.synthesis(ws, lod: lod, noiseMode: .random, random: random)
     }
 
-    func update(_ optimizer: Adam, _ loss: Tensor) throws {
-        let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
-        try optimizer.update(try grads.map { try $0.nanToNum() })
-    }
-
     func step(reals: Tensor, stats: TickStatistics) throws {
         let lod = currentLod
         if lodRange(lod) != optimizerLod {
@@ -88,8 +83,7 @@ public final class StyleGAN1Trainer {
             optimizerLod = lodRange(lod)
         }
         let n = reals.shape[0]
-        let random = RandomStream(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batchIndex))
-        var mixing = SeededGenerator(seed: options.seed ^ (UInt64(batchIndex) &* 0xD1B5_4A32_D192_ED03))
+        var (random, mixing) = TrainingStep.random(seed: options.seed, batch: batchIndex)
         let zDim = G.config.latentSize
 
         // D: softplus(D(G(z))) + softplus(−D(x)) + γ/2·‖∇x D(x)‖².
@@ -107,18 +101,13 @@ public final class StyleGAN1Trainer {
             }
             try stats.report("Loss/scores/real", realLogits)
             try stats.report("Loss/D/loss", loss)
-            try update(optD, loss.mean())
+            try TrainingStep.update(optD, loss.mean())
         }
         // Gs (official: updated together with the D step, before the G step): trainables with
         // β = 0.5^(batch / 10 kimg); non-trainables copied.
         let beta = pow(0.5, Double(n) / Swift.max(preset.emaKimg * 1000, 1e-8))
-        try GradMode.disabled {
-            for ((_, p), (_, pEma)) in zip(G.namedParameters(), G_ema.namedParameters()) {
-                try pEma.assign(p.value.lerp(pEma.value, beta))
-            }
-            for ((_, b), (_, bEma)) in zip(G.namedBuffers(), G_ema.namedBuffers()) { bEma.value = b.value }
-            for layer in [G.lod, D.lod, G_ema.lod] { layer!.value = try Tensor.full(lod, shape: [], on: device) }
-        }
+        try TrainingStep.moveAverage(G_ema, toward: G, beta: beta)
+        for layer in [G.lod, D.lod, G_ema.lod] { layer!.value = try Tensor.full(lod, shape: [], on: device) }
         // G: softplus(−D(G(z))).
         do {
             let fake = try runG(random.normal([n, zDim], on: device), lod: lod, random: random, mixing: &mixing)
@@ -126,7 +115,7 @@ public final class StyleGAN1Trainer {
             let loss = try logits.neg().softplus().mean()
             try stats.report("Loss/scores/fake", logits)
             try stats.report("Loss/G/loss", loss)
-            try update(optG, loss)
+            try TrainingStep.update(optG, loss)
         }
         curNimg += n
         batchIndex += 1

@@ -64,12 +64,6 @@ public final class StyleGAN2Trainer {
         return (img, ws)
     }
 
-    /// One optimizer step on `parameters` with `loss`'s gradients (NaN → 0, ±∞ → ±1e5 first).
-    func update(_ optimizer: Adam, _ loss: Tensor) throws {
-        let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
-        try optimizer.update(try grads.map { try $0.nanToNum() })
-    }
-
     /// The official phases of one batch.
     public enum Phase: String, CaseIterable, Sendable {
         case Gmain, Greg, Dmain, Dreg
@@ -83,8 +77,8 @@ public final class StyleGAN2Trainer {
     }
 
     public func batchRandom(_ batch: Int) -> BatchRandom {
-        BatchRandom(stream: RandomStream(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batch)),
-                    mixing: SeededGenerator(seed: options.seed ^ (UInt64(batch) &* 0xD1B5_4A32_D192_ED03)))
+        let (stream, mixing) = TrainingStep.random(seed: options.seed, batch: batch)
+        return BatchRandom(stream: stream, mixing: mixing)
     }
 
     /// Runs one phase with its optimizer step; the regularisation phases multiply their loss by
@@ -99,7 +93,7 @@ public final class StyleGAN2Trainer {
             let loss = try logits.neg().softplus().mean()
             try stats?.report("Loss/scores/fake", logits)
             try stats?.report("Loss/G/loss", loss)
-            try update(optG, loss)
+            try TrainingStep.update(optG, loss)
         case .Greg:
             // Path-length regularisation on half the batch.
             let (img, ws) = try runG(random.stream.normal([Swift.max(1, n / plBatchShrink), zDim], on: device), random: random.stream, mixing: &random.mixing)
@@ -112,7 +106,7 @@ public final class StyleGAN2Trainer {
             plMean = newMean.detached()
             let penalty = try (plLengths - newMean).square()
             try stats?.report("Loss/pl_penalty", penalty)
-            try update(optG, try (penalty * preset.plWeight).mean() * Double(options.gRegInterval))
+            try TrainingStep.update(optG, try (penalty * preset.plWeight).mean() * Double(options.gRegInterval))
         case .Dmain:
             // softplus(D(G(z))) + softplus(−D(x)).
             let fake = try GradMode.disabled {
@@ -123,7 +117,7 @@ public final class StyleGAN2Trainer {
             let loss = try fakeLogits.softplus().mean() + realLogits.neg().softplus().mean()
             try stats?.report("Loss/scores/real", realLogits)
             try stats?.report("Loss/D/loss", loss)
-            try update(optD, loss)
+            try TrainingStep.update(optD, loss)
         case .Dreg:
             // R1 = γ/2·‖∇x D(x)‖².
             let real = reals.detached().requiringGrad()
@@ -131,7 +125,7 @@ public final class StyleGAN2Trainer {
             let r1Grads = try gradients(of: logits.sum(), wrt: [real], createGraph: true)[0]
             let penalty = try r1Grads.square().sum(axes: [1, 2, 3])
             try stats?.report("Loss/r1_penalty", penalty)
-            try update(optD, try (penalty * (preset.r1Gamma / 2)).mean() * Double(options.dRegInterval))
+            try TrainingStep.update(optD, try (penalty * (preset.r1Gamma / 2)).mean() * Double(options.dRegInterval))
         }
     }
 
@@ -154,12 +148,7 @@ public final class StyleGAN2Trainer {
         var emaNimg = preset.emaKimg * 1000
         if let rampup = preset.emaRampup { emaNimg = Swift.min(emaNimg, Double(curNimg) * rampup) }
         let beta = pow(0.5, Double(preset.batch) / Swift.max(emaNimg, 1e-8))
-        try GradMode.disabled {
-            for ((_, p), (_, pEma)) in zip(G.namedParameters(), G_ema.namedParameters()) {
-                try pEma.assign(p.value.lerp(pEma.value, beta))
-            }
-            for ((_, b), (_, bEma)) in zip(G.namedBuffers(), G_ema.namedBuffers()) { bEma.value = b.value }
-        }
+        try TrainingStep.moveAverage(G_ema, toward: G, beta: beta)
     }
 
     // MARK: Snapshots

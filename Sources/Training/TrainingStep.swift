@@ -1,0 +1,29 @@
+import Foundation
+import Networks
+import Tensors
+
+/// What both trainers do the same way.
+enum TrainingStep {
+    /// One optimizer step with `loss`'s gradients, NaN → 0 and ±∞ → ±1e5 first (the official `nan_to_num`).
+    static func update(_ optimizer: Adam, _ loss: Tensor) throws {
+        let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
+        try optimizer.update(try grads.map { try $0.nanToNum() })
+    }
+
+    /// `G_ema ← lerp(G, G_ema, β)` for parameters; buffers copied.
+    static func moveAverage(_ ema: Layer, toward model: Layer, beta: Double) throws {
+        try GradMode.disabled {
+            for ((_, p), (_, pEma)) in zip(model.namedParameters(), ema.namedParameters()) {
+                try pEma.assign(p.value.lerp(pEma.value, beta))
+            }
+            for ((_, b), (_, bEma)) in zip(model.namedBuffers(), ema.namedBuffers()) { bEma.value = b.value }
+        }
+    }
+
+    /// Batch `batch`'s randomness, a function of the run's seed and the batch number alone (so that a
+    /// resumed run draws what the uninterrupted one would): device normals, and host draws for mixing.
+    static func random(seed: UInt64, batch: Int) -> (stream: RandomStream, mixing: SeededGenerator) {
+        (RandomStream(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(batch)),
+         SeededGenerator(seed: seed ^ (UInt64(batch) &* 0xD1B5_4A32_D192_ED03)))
+    }
+}
