@@ -86,6 +86,9 @@ public enum NetworkFile {
         guard arch == "stylegan2" || arch == "stylegan1" else {
             throw fail("has '\(archKey)' = '\(arch)'; this version reads 'stylegan2' and 'stylegan1'")
         }
+        if let format = file.metadata[formatKey], format != "1" {
+            throw fail("is network-file format \(format); this version reads format 1: update sgan-gpu")
+        }
         var modules: [String: [String: Tensor]] = [:]
         for entry in file.entries where !entry.name.hasPrefix(trainingStatePrefix) {
             guard let dot = entry.name.firstIndex(of: "."), ["G", "D", "G_ema"].contains(String(entry.name[..<dot])) else {

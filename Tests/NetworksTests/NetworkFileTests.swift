@@ -77,6 +77,8 @@ import Testing
         try expectFailure(header(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)), "no 'sgan.arch'")
         try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan3"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
                           "'stylegan3'")
+        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.format":"7"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
+                          "format 7")
         try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{oops"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
                           "'sgan.G_kwargs' that is not valid")
         try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{\"img_resolution\":24}"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
