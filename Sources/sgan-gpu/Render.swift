@@ -86,7 +86,7 @@ struct Render: ParsableCommand {
         } else {
             guard (seeds == nil) != (latents == nil) else { throw ValidationError("give either --seeds or --latents (one of them)") }
         }
-        if let grid, gridSize(grid) == nil { throw ValidationError("--grid must look like 4x2, got '\(grid)'") }
+        if let grid, parseGrid(grid, limit: 256) == nil { throw ValidationError("--grid must look like 4x2, got '\(grid)'") }
         guard draws >= 2, frames >= 1 else { throw ValidationError("--draws must be at least 2 and --frames at least 1") }
         guard space == "w" || space == "z" else { throw ValidationError("--space must be w or z, got '\(space)'") }
         let psiValues = psis.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -98,11 +98,6 @@ struct Render: ParsableCommand {
 
     var effectiveFigure: String { figure == "images" && grid != nil ? "grid" : figure }
 
-    func gridSize(_ text: String) -> (Int, Int)? {
-        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ (1...256).contains($0) }) else { return nil }
-        return (parts[0], parts[1])
-    }
 
     func run() throws {
         let seedList = try seeds.map(SeedList.parse)
@@ -130,7 +125,7 @@ struct Render: ParsableCommand {
         var count = 0
         switch effectiveFigure {
         case "grid":
-            let (columns, rows) = grid.flatMap(gridSize) ?? (min(latents.count, 8), min(256, max(1, (latents.count + 7) / 8)))
+            let (columns, rows) = grid.flatMap { parseGrid($0, limit: 256) } ?? (min(latents.count, 8), min(256, max(1, (latents.count + 7) / 8)))
             try figures.grid(latents: latents, columns: columns, rows: rows, labels: labels ? names.map { String($0.drop { !$0.isNumber }) } : nil)
                 .write(path: path("grid.png"))
             count = min(latents.count, columns * rows)

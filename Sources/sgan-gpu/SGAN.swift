@@ -27,6 +27,13 @@ struct SGAN: ParsableCommand {
     }
 }
 
+/// `CxR` (columns x rows), each from 1 to `limit`; nil when malformed.
+func parseGrid(_ text: String, limit: Int) -> (columns: Int, rows: Int)? {
+    let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 2, parts.allSatisfy({ (1...limit).contains($0) }) else { return nil }
+    return (parts[0], parts[1])
+}
+
 /// The `--device` option shared by commands that compute.
 struct DeviceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(

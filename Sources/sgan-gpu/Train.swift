@@ -98,14 +98,9 @@ struct Train: ParsableCommand {
         for (name, value) in [("--cbase", cbase), ("--cmax", cmax), ("--map", map), ("--zdim", zdim), ("--mbstd-group", mbstdGroup)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
-        guard gridSize != nil else { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
+        guard parseGrid(grid, limit: 64) != nil else { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
     }
 
-    var gridSize: (Int, Int)? {
-        let parts = grid.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ (1...64).contains($0) }) else { return nil }
-        return (parts[0], parts[1])
-    }
 
     func run() throws {
         var o = TrainingOptions()
@@ -116,7 +111,7 @@ struct Train: ParsableCommand {
         (o.channelBase, o.channelMax, o.mappingLayers, o.latentSize) = (cbase, cmax, map, zdim)
         (o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (tick, snap, metricsTicks, seed, mirror)
         o.kimg = try kimg ?? Double(Preset.named(preset, resolution: 32).totalKimg)
-        (o.gridColumns, o.gridRows) = gridSize!
+        (o.gridColumns, o.gridRows) = parseGrid(grid, limit: 64)!
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
         let device = try Device.select(options.device)
         try TrainingRun(options: o, outdir: outdir, resume: resume, device: device).run()
