@@ -23,19 +23,9 @@ public struct Renderer {
     /// Images `[N, C, R, R]` and ws for latents `[N, z_dim]`, computed in batches.
     /// Random noise is drawn from a stream seeded by `noiseSeed`, so rendering is deterministic.
     public func render(latents: [[Float]], noiseSeed: UInt64 = 0) throws -> (images: Tensor, ws: Tensor) {
-        let device = generator.device
-        let random = RandomStream(seed: noiseSeed)
-        var images: [Tensor] = [], ws: [Tensor] = []
-        for start in stride(from: 0, to: latents.count, by: batchSize) {
-            let batch = Array(latents[start..<Swift.min(start + batchSize, latents.count)])
-            let z = try Tensor(batch.flatMap { $0 }, shape: [batch.count, generator.zDim], on: device)
-            try GradMode.disabled {
-                let w = try generator.mapping(z, psi: psi, cutoff: cutoff)
-                images.append(try generator.synthesize(w, noiseMode: noiseMode, random: random))
-                ws.append(w)
-            }
-        }
-        return (try Tensor.concat(images, axis: 0), try Tensor.concat(ws, axis: 0))
+        let z = try Tensor(latents.flatMap { $0 }, shape: [latents.count, generator.zDim], on: generator.device)
+        let ws = try GradMode.disabled { try generator.mapping(z, psi: psi, cutoff: cutoff) }
+        return (try synthesize(ws: ws, noiseSeed: noiseSeed), ws)
     }
 
     /// 8-bit images from `[N, C, H, W]` in [-1, 1]: `clamp(x·127.5 + 128, 0, 255)` truncated, as the official code quantises.
