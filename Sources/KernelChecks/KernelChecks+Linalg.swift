@@ -1,13 +1,13 @@
 import Tensors
 
 extension KernelChecks {
-    /// `matmul_f32`: plain, batched, broadcast batch, transposed operands, full register blocks and edges.
+    /// `matmul_f32` (fewer than 16 rows) and `pack_panels_f32` with `matmul_panels_f32` (16 rows or
+    /// more): plain, batched, broadcast batch, transposed operands, full register blocks and edges.
     static var matmul: [KernelCheck] {
         let tolerance = Tolerance.accumulation
         return [
             KernelCheck("matmul_f32", family: "matmul", tolerance: tolerance, shapes: [
-                [[7, 33], [33, 65]], [[1, 1], [1, 1]], [[65, 3], [3, 17]], [[8, 64], [64, 32]], [[4, 16], [16, 16]],
-                [[33, 1], [1, 65]],
+                [[7, 33], [33, 65]], [[1, 1], [1, 1]], [[8, 64], [64, 32]], [[4, 16], [16, 16]], [[15, 0], [0, 7]],
             ]) { try $0[0].matmul($0[1]) },
             KernelCheck("matmul_f32 batched", family: "matmul", tolerance: tolerance, shapes: [
                 [[3, 5, 7], [3, 7, 33]], [[1, 4, 16], [1, 16, 32]], [[3, 5, 7], [7, 9]], [[5, 7], [2, 7, 3]],
@@ -17,6 +17,18 @@ extension KernelChecks {
             ]) { try $0[0].matmul($0[1], transposeSelf: true) },
             KernelCheck("matmul_f32 transposed B", family: "matmul", tolerance: tolerance, shapes: [
                 [[7, 33], [65, 33]], [[2, 8, 16], [2, 32, 16]],
+            ]) { try $0[0].matmul($0[1], transposeOther: true) },
+            KernelCheck("matmul_panels_f32", family: "matmul", tolerance: tolerance, shapes: [
+                [[65, 3], [3, 17]], [[33, 1], [1, 65]], [[37, 45], [45, 70]], [[16, 5], [5, 32]], [[19, 0], [0, 7]],
+            ]) { try $0[0].matmul($0[1]) },
+            KernelCheck("matmul_panels_f32 batched", family: "matmul", tolerance: tolerance, shapes: [
+                [[3, 17, 9], [3, 9, 40]], [[2, 21, 9], [9, 33]], [[18, 9], [2, 9, 31]],
+            ]) { try $0[0].matmul($0[1]) },
+            KernelCheck("matmul_panels_f32 transposed A", family: "matmul", tolerance: tolerance, shapes: [
+                [[9, 35], [9, 41]], [[2, 7, 16], [2, 7, 32]],
+            ]) { try $0[0].matmul($0[1], transposeSelf: true) },
+            KernelCheck("pack_panels_f32 transposed B", family: "matmul", tolerance: tolerance, shapes: [
+                [[35, 9], [41, 9]], [[2, 16, 8], [2, 64, 8]],
             ]) { try $0[0].matmul($0[1], transposeOther: true) },
         ]
     }
