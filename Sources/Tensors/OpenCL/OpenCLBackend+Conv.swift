@@ -81,6 +81,9 @@ extension OpenCLBackend {
     public func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
                                     _ p: Conv2dParameters, inputShape: [Int]) throws -> Storage {
         let c = ConvGeometry(input: inputShape, weight: wShape, p)
+        if p.stride == (1, 1) && p.padding.y < c.kh && p.padding.x < c.kw {
+            return try conv2dBackwardInputAsConvolution(g, shape: gShape, w, c)
+        }
         let dx = try allocate(count: Shape.count(inputShape), dtype: g.dtype)
         // Wᵀ per group, made contiguous once so that the matmul reads its rows in order.
         let transposed = try allocate(count: w.count, dtype: w.dtype)
@@ -111,6 +114,24 @@ extension OpenCLBackend {
                  .i(p.padding.y), .i(p.padding.x), .i(c.oh), .i(c.ow)])
         }
         return dx
+    }
+
+    /// With stride 1 the input gradient is itself a convolution: of g with the weights flipped in
+    /// both spatial axes and with input and output channels swapped (per group), padded by
+    /// `k - 1 - padding`. im2col then reads each gradient pixel once where col2im gathered `kh·kw`
+    /// scattered values per input pixel (col2im was the largest kernel of a training step).
+    func conv2dBackwardInputAsConvolution(_ g: Storage, shape gShape: [Int], _ w: Storage, _ c: ConvGeometry) throws -> Storage {
+        let (groups, taps) = (c.p.groups, c.kh * c.kw)
+        let flipped = try allocate(count: w.count, dtype: w.dtype)
+        for group in 0..<groups {
+            // flipped[group·Cg + ci][o][ky][kx] = w[group·Og + o][ci][kh-1-ky][kw-1-kx]
+            try copy(w, offset: group * c.outPerGroup * c.rowsPerGroup + taps - 1,
+                     strides: [taps, c.rowsPerGroup, -c.kw, -1], shape: [c.groupChannels, c.outPerGroup, c.kh, c.kw],
+                     into: flipped, outOffset: group * c.groupChannels * c.outPerGroup * taps,
+                     outStrides: [c.outPerGroup * taps, taps, c.kw, 1])
+        }
+        let p = Conv2dParameters(stride: (1, 1), padding: (c.kh - 1 - c.p.padding.y, c.kw - 1 - c.p.padding.x), groups: groups)
+        return try conv2d(g, shape: gShape, flipped, shape: [c.channels, c.outPerGroup, c.kh, c.kw], p)
     }
 
     /// The weight gradient: `dW[group] = g'·col'` with the images folded into the contraction:
