@@ -57,3 +57,50 @@ __kernel void upfirdn2d_grad_f32(__global float* dx, __global const float* dy, _
     }
     dx[i] = sum * gain;
 }
+
+// The common case up = down = 1 (the FIR filter around StyleGAN2's strided convolutions), and its
+// adjoint, which is the same filter unflipped with the pads mirrored. Compiled per filter size
+// (FIR_H, FIR_W) so the taps unroll; FLIP 1 convolves (the forward op), FLIP 0 correlates.
+// One work-item writes 16 neighbouring outputs of one row from 16-wide loads:
+// out[p][oy][ox] = gain * sum_{ky,kx} f'[ky][kx] * x[p][oy + ky - padY0][ox + kx - padX0], zero outside,
+// with f' = f rotated 180 degrees when FLIP, else f. Global [ceil(OW/16), OH, planes].
+#ifdef FIR_H
+__kernel void upfirdn2d_fir_f32(__global float* out, __global const float* x, __global const float* f,
+                                int H, int W, int padY0, int padX0, int OH, int OW, float gain)
+{
+    const int ox0 = get_global_id(0) * 16, oy = get_global_id(1), p = get_global_id(2);
+    if (ox0 >= OW || oy >= OH) return;
+    const __global float* plane = x + (size_t)p * H * W;
+    float16 acc = 0.0f;
+    for (int ky = 0; ky < FIR_H; ++ky) {
+        const int iy = oy + ky - padY0;
+        if (iy < 0 || iy >= H) continue;
+        const __global float* row = plane + iy * W;
+        for (int kx = 0; kx < FIR_W; ++kx) {
+            const float tap = FLIP ? f[(FIR_H - 1 - ky) * FIR_W + (FIR_W - 1 - kx)] : f[ky * FIR_W + kx];
+            const int ix0 = ox0 + kx - padX0;
+            float16 v;
+            if (ix0 >= 0 && ix0 + 16 <= W) {
+                v = vload16(0, row + ix0);
+            } else {
+                float window[16];
+                for (int j = 0; j < 16; ++j) {
+                    const int ix = ix0 + j;
+                    window[j] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+                }
+                v = vload16(0, window);
+            }
+            acc = fma((float16)(tap), v, acc);
+        }
+    }
+    acc *= gain;
+    __global float* o = out + ((size_t)p * OH + oy) * OW + ox0;
+    if (ox0 + 16 <= OW) {
+        vstore16(acc, 0, o);
+    } else {
+        float result[16];
+        vstore16(acc, 0, result);
+        for (int j = 0; j < OW - ox0; ++j) o[j] = result[j];
+    }
+}
+#endif

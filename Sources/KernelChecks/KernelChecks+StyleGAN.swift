@@ -51,6 +51,11 @@ extension KernelChecks {
             .init([[1, 2, 5, 5], [4, 4]], [2, 1, 3, 2, 3, 2, 4]), .init([[3, 2, 6, 7], [2, 3]], [1, 2, 1, 0, 0, 1, 1]),
             .init([[1, 1, 1, 1], [1, 1]], [3, 1, 2, 0, 2, 0, 9]),
         ]
+        // up = down = 1: the filter alone, rows wider than the 16-output strip, crops, a 1-wide image.
+        let firCases: [KernelCheck.Case] = [
+            .init([[2, 3, 7, 37], [4, 4]], [1, 1, 2, 1, 2, 1, 4]), .init([[1, 2, 19, 40], [3, 5]], [1, 1, 2, 2, 1, 1, 1]),
+            .init([[1, 1, 9, 33], [4, 4]], [1, 1, -1, -2, 0, -1, 1]), .init([[3, 1, 5, 1], [2, 2]], [1, 1, 1, 0, 0, 1, 1]),
+        ]
         return [
             backward("col2im_f32 conv2d input gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [0], conv),
             backward("im2col_transposed_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [1], conv),
@@ -58,6 +63,8 @@ extension KernelChecks {
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
             KernelCheck("upfirdn2d_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, body: upfirdn),
             backward("upfirdn2d_grad_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, wrt: [0], upfirdn),
+            KernelCheck("upfirdn2d_fir_f32", family: "upfirdn2d", tolerance: .accumulation, cases: firCases, body: upfirdn),
+            backward("upfirdn2d_fir_f32 adjoint", family: "upfirdn2d", tolerance: .accumulation, cases: firCases, wrt: [0], upfirdn),
             KernelCheck("randn_f32", family: "random", tolerance: Tolerance(absolute: 2e-6, relative: 2e-6), cases: [
                 .init([[65]], [1, 0]), .init([[3, 7, 33]], [2024, 17]), .init([[1]], [0, 0]), .init([[2, 1, 5]], [7, 1 << 40]),
             ]) { inputs, p in

@@ -71,32 +71,44 @@ extension Tensor {
 /// and down-sampling.
 ///
 /// `flipWeight` true computes correlation (like `F.conv2d`), false a true convolution.
-/// Up-sampling (officially a transposed convolution then the FIR with gain up²) is computed in
-/// the equivalent order: FIR up-sampling with padding `p + [(fw + up − 1)/2, (fw − up)/2]`, then
-/// a valid convolution. Down-sampling is the FIR with padding `p + [(fw − down + 1)/2, (fw − down)/2]`
-/// then a strided convolution (for 1×1 weights: FIR down-sampling, then the convolution).
+/// Up-sampling is a transposed convolution with stride `up`, then the FIR with gain up².
+/// Down-sampling is the FIR with padding `p + [(fw − down + 1)/2, (fw − down)/2]`, then a strided
+/// convolution (for 1×1 weights: FIR down-sampling, then the convolution).
 public func conv2dResample(_ x: Tensor, weight w: Tensor, filter f: Tensor?, up: Int = 1, down: Int = 1,
                            padding: Int = 0, groups: Int = 1, flipWeight: Bool = true) throws -> Tensor {
     let (kh, kw) = (w.shape[2], w.shape[3])
-    let weight = flipWeight ? w : try w.flip(axes: [2, 3])
+    // The weight for correlation (what conv2d computes).
+    func correlationWeight() throws -> Tensor { flipWeight ? w : try w.flip(axes: [2, 3]) }
     if up == 1 && down == 1 {
-        return try x.conv2d(weight, padding: (padding, padding), groups: groups)
+        return try x.conv2d(correlationWeight(), padding: (padding, padding), groups: groups)
     }
     guard let f, f.rank == 2 else {
         throw TensorError.invalidArgument(op: "conv2dResample", reason: "up \(up) / down \(down) needs a 2-D resample filter")
     }
     let (fh, fw) = (f.shape[0], f.shape[1])
     if up > 1 && down == 1 {
-        let pads = (padding + (fw + up - 1) / 2, padding + (fw - up) / 2, padding + (fh + up - 1) / 2, padding + (fh - up) / 2)
-        return try x.upfirdn2d(filter: f, UpFirDn2dParameters(up: up, padding: pads, gain: Double(up * up)))
-            .conv2d(weight, groups: groups)
+        // As the official code: a transposed convolution with stride `up` (a quarter of the
+        // multiply-adds of convolving the up-sampled image for up = 2), then the FIR filter.
+        let (px0, px1) = (padding + (fw + up - 1) / 2 - (kw - 1), padding + (fw - up) / 2 - (kw - up))
+        let (py0, py1) = (padding + (fh + up - 1) / 2 - (kh - 1), padding + (fh - up) / 2 - (kh - up))
+        let (pxt, pyt) = (max(min(-px0, -px1), 0), max(min(-py0, -py1), 0))
+        // The transposed convolution is the input gradient of a convolution whose weight has
+        // input and output channels swapped per group: [O, I/g, kh, kw] → [g·I/g, O/g, kh, kw].
+        let (o, ig) = (w.shape[0], w.shape[1])
+        let swapped = try (flipWeight ? w.flip(axes: [2, 3]) : w)
+            .reshape([groups, o / groups, ig, kh, kw]).transpose(1, 2).reshape([groups * ig, o / groups, kh, kw])
+        let p = Conv2dParameters(stride: (up, up), padding: (pyt, pxt), groups: groups)
+        let outputShape = [x.shape[0], o, (x.shape[2] - 1) * up - 2 * pyt + kh, (x.shape[3] - 1) * up - 2 * pxt + kw]
+        return try x.conv2dBackwardInput(swapped, p, inputShape: outputShape)
+            .upfirdn2d(filter: f, UpFirDn2dParameters(padding: (px0 + pxt, px1 + pxt, py0 + pyt, py1 + pyt), gain: Double(up * up)))
     }
     if down > 1 && up == 1 {
         let pads = (padding + (fw - down + 1) / 2, padding + (fw - down) / 2, padding + (fh - down + 1) / 2, padding + (fh - down) / 2)
         if kh == 1 && kw == 1 {
-            return try x.upfirdn2d(filter: f, UpFirDn2dParameters(down: down, padding: pads)).conv2d(weight, groups: groups)
+            return try x.upfirdn2d(filter: f, UpFirDn2dParameters(down: down, padding: pads)).conv2d(correlationWeight(), groups: groups)
         }
-        return try x.upfirdn2d(filter: f, UpFirDn2dParameters(padding: pads)).conv2d(weight, stride: (down, down), groups: groups)
+        return try x.upfirdn2d(filter: f, UpFirDn2dParameters(padding: pads))
+            .conv2d(correlationWeight(), stride: (down, down), groups: groups)
     }
     throw TensorError.unsupported(op: "conv2dResample", reason: "up \(up) with down \(down) at once is not implemented")
 }

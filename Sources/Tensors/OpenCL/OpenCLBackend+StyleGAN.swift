@@ -37,11 +37,29 @@ extension OpenCLBackend {
                 .i(p.padding.y0), .i(p.padding.x0), .i(oh), .i(ow), .float(Float(p.gain))]
     }
 
+    /// `upfirdn2d_fir_f32`: the filter alone (up = down = 1), 16 outputs per work-item, compiled per
+    /// filter size.
+    func fir2d(into out: Storage, _ x: Storage, planes: Int, height: Int, width: Int, filter: Storage, filterShape: [Int],
+               flip: Bool, pad: (y: Int, x: Int), outputSize: (height: Int, width: Int), gain: Double) throws {
+        let kernel = try runtime.kernel(
+            "upfirdn2d_fir_f32", file: Self.upfirdn2dFile,
+            options: "-DFIR_H=\(filterShape[0]) -DFIR_W=\(filterShape[1]) -DFLIP=\(flip ? 1 : 0)")
+        try runtime.launch(
+            kernel, global: [(outputSize.width + 15) / 16, outputSize.height, planes],
+            [.buffer(storage(out).mem), .buffer(storage(x).mem), .buffer(storage(filter).mem), .i(height), .i(width),
+             .i(pad.y), .i(pad.x), .i(outputSize.height), .i(outputSize.width), .float(Float(gain))])
+    }
+
     public func upfirdn2d(_ x: Storage, shape: [Int], filter: Storage, filterShape: [Int],
                           _ p: UpFirDn2dParameters) throws -> Storage {
         let (oh, ow) = p.outputSize(height: shape[2], width: shape[3], filterHeight: filterShape[0], filterWidth: filterShape[1])
         let count = shape[0] * shape[1] * oh * ow
         let out = try allocate(count: count, dtype: x.dtype)
+        if p.up == (1, 1) && p.down == (1, 1) {
+            try fir2d(into: out, x, planes: shape[0] * shape[1], height: shape[2], width: shape[3], filter: filter,
+                      filterShape: filterShape, flip: true, pad: (p.padding.y0, p.padding.x0), outputSize: (oh, ow), gain: p.gain)
+            return out
+        }
         let kernel = try runtime.kernel("upfirdn2d_f32", file: Self.upfirdn2dFile)
         try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(x).mem)]
                            + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: shape, p))
@@ -52,6 +70,14 @@ extension OpenCLBackend {
                                  _ p: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage {
         let count = Shape.count(inputShape)
         let out = try allocate(count: count, dtype: dy.dtype)
+        if p.up == (1, 1) && p.down == (1, 1) {
+            // The adjoint of a pure filter is the unflipped filter with the pads mirrored.
+            let (fh, fw) = (filterShape[0], filterShape[1])
+            try fir2d(into: out, dy, planes: shape[0] * shape[1], height: shape[2], width: shape[3], filter: filter,
+                      filterShape: filterShape, flip: false, pad: (fh - 1 - p.padding.y0, fw - 1 - p.padding.x0),
+                      outputSize: (inputShape[2], inputShape[3]), gain: p.gain)
+            return out
+        }
         let kernel = try runtime.kernel("upfirdn2d_grad_f32", file: Self.upfirdn2dFile)
         try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(dy).mem)]
                            + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: inputShape, p))
