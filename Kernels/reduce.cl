@@ -63,4 +63,47 @@ __kernel void reduce_f32(__global float* out, __global const float* in, int redu
     }
     if (lid == 0) out[o] = scratch[0] * scale;
 }
+
+// One work-item per output, reducing its elements in order: for short reductions (a work-group
+// per output would idle) and for kept dimensions that are contiguous in memory (neighbouring
+// work-items then read neighbouring addresses, where the tree above strides across rows).
+// Same arguments as reduce_f32, without the scratch memory.
+__kernel void reduce_serial_f32(__global float* out, __global const float* in, int reducedCount,
+                                int keptRank, int8 keptShape8, int8 keptStride8,
+                                int reducedRank, int8 reducedShape8, int8 reducedStride8,
+                                float scale, int outCount)
+{
+    const int o = get_global_id(0);
+    if (o >= outCount) return;
+    int keptShape[8], keptStride[8], reducedShape[8], reducedStride[8];
+    vstore8(keptShape8, 0, keptShape);
+    vstore8(keptStride8, 0, keptStride);
+    vstore8(reducedShape8, 0, reducedShape);
+    vstore8(reducedStride8, 0, reducedStride);
+    int base = 0, rest = o;
+    for (int d = keptRank - 1; d >= 0; --d) {
+        base += (rest % keptShape[d]) * keptStride[d];
+        rest /= keptShape[d];
+    }
+    float acc = REDUCE_INIT;
+    if (reducedRank == 1) {
+        const __global float* p = in + base;
+        const int step = reducedStride[0];
+        for (int r = 0; r < reducedCount; ++r, p += step) {
+            const float v = *p;
+            acc = REDUCE_OP(acc, v);
+        }
+    } else {
+        for (int r = 0; r < reducedCount; ++r) {
+            int offset = base, q = r;
+            for (int d = reducedRank - 1; d >= 0; --d) {
+                offset += (q % reducedShape[d]) * reducedStride[d];
+                q /= reducedShape[d];
+            }
+            const float v = in[offset];
+            acc = REDUCE_OP(acc, v);
+        }
+    }
+    out[o] = acc * scale;
+}
 #endif

@@ -38,7 +38,7 @@ struct Bench: ParsableCommand {
             }
             if let runtime = device.openCL, runtime.profiling {
                 print("device time by kernel (SGAN_PROFILE=1), all measurements together:")
-                for (name, count, seconds) in try runtime.profile().prefix(25) {
+                for (name, count, seconds) in try runtime.profile().prefix(60) {
                     print("  \(String(format: "%8.3f", seconds)) s  \(String(format: "%6d", count))x  \(name)")
                 }
             }

@@ -93,7 +93,8 @@ public final class OpenCLBackend: Backend {
         try runtime.launch(
             kernel, global: [count],
             [.buffer(storage(out).mem), .buffer(storage(a).mem), .buffer(storage(b).mem), .i(count),
-             .i(merged.shape.count), .ints(merged.shape), .ints(merged.strides[0]), .ints(merged.strides[1])])
+             .i(merged.shape.count), .ints(merged.shape), .ints(merged.strides[0]), .ints(merged.strides[1])],
+            profileLabel: "\(merged.shape) a\(merged.strides[0]) b\(merged.strides[1])")
         return out
     }
 
@@ -108,19 +109,33 @@ public final class OpenCLBackend: Backend {
         let outCount = Shape.count(keptAxes.map { shape[$0] })
         let reducedCount = Shape.count(reducedAxes.map { shape[$0] })
         let out = try allocate(count: outCount, dtype: x.dtype)
+        let (cl, identity, _, _) = op.definition
+        let options = "-DREDUCE_OP(a,b)=\(cl) -DREDUCE_INIT=\(identity)"
+        let label = "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])"
+        // A work-item per output where that keeps the cores busy and reads memory in order.
+        let keptContiguous = kept.strides[0].last == 1 && reducedCount <= 4096
+        if outCount >= 256 && (reducedCount <= 64 || keptContiguous) {
+            try runtime.launch(
+                try runtime.kernel("reduce_serial_f32", file: Self.reduceFile, options: options), global: [outCount],
+                [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(reducedCount),
+                 .i(kept.shape.count), .ints(kept.shape), .ints(kept.strides[0]),
+                 .i(reduced.shape.count), .ints(reduced.shape), .ints(reduced.strides[0]),
+                 .float(Float(scale)), .i(outCount)],
+                profileLabel: label)
+            return out
+        }
         var group = 1
         while group < min(reducedCount, 256) { group *= 2 }
         group = min(group, runtime.device.maxWorkGroupSize)
         while group & (group - 1) != 0 { group &= group - 1 }  // a power of two for the tree
-        let (cl, identity, _, _) = op.definition
-        let kernel = try runtime.kernel(
-            "reduce_f32", file: Self.reduceFile, options: "-DREDUCE_OP(a,b)=\(cl) -DREDUCE_INIT=\(identity)")
+        let kernel = try runtime.kernel("reduce_f32", file: Self.reduceFile, options: options)
         try runtime.launch(
             kernel, global: [outCount * group], local: [group],
             [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(reducedCount),
              .i(kept.shape.count), .ints(kept.shape), .ints(kept.strides[0]),
              .i(reduced.shape.count), .ints(reduced.shape), .ints(reduced.strides[0]),
-             .float(Float(scale)), .local(bytes: group * 4)])
+             .float(Float(scale)), .local(bytes: group * 4)],
+            profileLabel: label)
         return out
     }
 
@@ -134,7 +149,8 @@ public final class OpenCLBackend: Backend {
             kernel, global: [count],
             [.buffer(storage(out).mem), .i(outOffset), .ints(merged.strides[0]),
              .buffer(storage(x).mem), .i(offset), .ints(merged.strides[1]),
-             .i(count), .i(merged.shape.count), .ints(merged.shape)])
+             .i(count), .i(merged.shape.count), .ints(merged.shape)],
+            profileLabel: "\(merged.shape) out\(merged.strides[0]) in\(merged.strides[1])")
     }
 
     public func matmul(_ a: Storage, _ aLayout: MatrixLayout, _ b: Storage, _ bLayout: MatrixLayout,
