@@ -80,3 +80,48 @@ __kernel void col2im_f32(__global float* dx, int dxOffset, __global const float*
     }
     dx[dxOffset + i] = sum;
 }
+
+// im2col for the forward convolution written straight into matmul_panels_f32's layout: for
+// `batchCount` images, panel q of image b holds, for every row = (ci*KH + ky)*KW + kx, the 32
+// pixels q*32 ..< q*32+32 (zero past OH*OW): bp[((b*panels + q)*rows + row)*32 + j].
+// One work-item writes one row of one panel. Global [rows, panels, batchCount].
+__kernel void im2col_panels_f32(__global float* bp, __global const float* x, int xOffset, int batchCount,
+                                int C, int H, int W, int KH, int KW, int strideY, int strideX, int padY, int padX,
+                                int OH, int OW)
+{
+    const int row = get_global_id(0), panel = get_global_id(1), b = get_global_id(2);
+    const int rows = C * KH * KW;
+    if (row >= rows) return;
+    const int kx = row % KW, ky = (row / KW) % KH, ci = row / (KW * KH);
+    const int spatial = OH * OW, panels = (spatial + 31) / 32;
+    __global float* out = bp + (((size_t)b * panels + panel) * rows + row) * 32;
+    const __global float* plane = x + xOffset + ((size_t)b * C + ci) * H * W;
+    const int p0 = panel * 32;
+    int oy = p0 / OW, ox = p0 % OW;
+    // All 32 pixels in one output row and inside the image, with stride 1: two 16-wide loads.
+    const int iy = oy * strideY - padY + ky, ix = ox * strideX - padX + kx;
+    if (strideX == 1 && ox + 32 <= OW && iy >= 0 && iy < H && ix >= 0 && ix + 32 <= W) {
+        const __global float* in = plane + iy * W + ix;
+        vstore16(vload16(0, in), 0, out);
+        vstore16(vload16(1, in), 1, out);
+        return;
+    }
+    // Otherwise output row by output row: the image row is fixed within a run, so each element
+    // costs one bounds test.
+    for (int j = 0; j < 32;) {
+        const int run = min(32 - j, OW - ox);
+        const int y = oy * strideY - padY + ky;
+        if (p0 + j >= spatial || y < 0 || y >= H) {
+            for (int t = 0; t < run; ++t) out[j + t] = 0.0f;
+        } else {
+            const __global float* in = plane + y * W;
+            for (int t = 0; t < run; ++t) {
+                const int xx = (ox + t) * strideX - padX + kx;
+                out[j + t] = xx >= 0 && xx < W ? in[xx] : 0.0f;
+            }
+        }
+        j += run;
+        ox = 0;
+        ++oy;
+    }
+}

@@ -109,7 +109,10 @@ __kernel void pack_panels_f32(__global float* bp, __global const float* b, int b
 }
 
 // C[b] (+)= A[b] * panels of B[b]: each work-item computes a 4 x 32 block of C in four pairs of
-// float16 accumulators; A is read through its strides. Global [ceil(M/4), panels, batch].
+// float16 accumulators; A is read through its strides. Panel q of batch b starts at
+// bp + bpOffset + b * bpBatchStride + q * bpPanelStride and holds K rows of PANEL floats
+// (pack_panels_f32 writes bpPanelStride = K * PANEL; im2col_panels_f32 may hold several groups'
+// rows in one panel). Global [ceil(M/4), panels, batch].
 #define PANEL_STORE(i) if (i < rows) { \
     float16 lo = c##i##0, hi = c##i##1; \
     if (accumulate) { lo += vload16(0, cr + i * N); hi += vload16(1, cr + i * N); } \
@@ -118,7 +121,8 @@ __kernel void pack_panels_f32(__global float* bp, __global const float* b, int b
 
 __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride,
                                 __global const float* a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
-                                __global const float* bp, int bpBatchStride, int M, int N, int K, int accumulate)
+                                __global const float* bp, int bpOffset, int bpBatchStride, int bpPanelStride,
+                                int M, int N, int K, int accumulate)
 {
     const int m0 = get_global_id(0) * 4;
     const int panel = get_global_id(1), n0 = panel * PANEL;
@@ -126,7 +130,7 @@ __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride
     if (m0 >= M || n0 >= N) return;
     a += aOffset + batch * aBatchStride;
     c += cOffset + batch * cBatchStride;
-    const __global float* br = bp + (size_t)batch * bpBatchStride + (size_t)panel * K * PANEL;
+    const __global float* br = bp + bpOffset + (size_t)batch * bpBatchStride + (size_t)panel * bpPanelStride;
     // Rows past M repeat row m0; their results are not stored.
     const __global float* a0 = a + m0 * aRowStride;
     const __global float* a1 = m0 + 1 < M ? a0 + aRowStride : a0;

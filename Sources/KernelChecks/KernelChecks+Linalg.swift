@@ -50,6 +50,16 @@ extension KernelChecks {
             ]) { inputs, p in
                 try inputs[0].conv2d(inputs[1], stride: (p[0], p[1]), padding: (p[2], p[3]), groups: p[4])
             },
+            // 16 or more output channels per group: im2col writes the matmul's panels directly.
+            KernelCheck("im2col_panels_f32 conv2d", family: "conv", tolerance: Tolerance(absolute: 5e-5, relative: 1e-5), cases: [
+                .init([[2, 3, 9, 40], [17, 3, 3, 3]], [1, 1, 1, 1, 1]),
+                .init([[1, 4, 11, 37], [16, 4, 3, 3]], [2, 2, 1, 1, 1]),
+                .init([[2, 6, 7, 35], [32, 3, 3, 3]], [1, 1, 1, 1, 2]),
+                .init([[1, 5, 6, 6], [20, 5, 4, 4]], [1, 1, 2, 1, 1]),
+                .init([[3, 2, 5, 5], [16, 2, 1, 1]], [2, 2, 0, 0, 1]),
+            ]) { inputs, p in
+                try inputs[0].conv2d(inputs[1], stride: (p[0], p[1]), padding: (p[2], p[3]), groups: p[4])
+            },
         ]
     }
 }

@@ -60,6 +60,26 @@ extension OpenCLBackend {
             return out
         }
 
+        if c.outPerGroup >= Self.panelMinimumRows {
+            // im2col straight into the matmul's panels: one pass over the input, no repacking.
+            let panels = (c.spatial + Self.panelWidth - 1) / Self.panelWidth
+            let panelBuffer = try allocate(count: c.chunk * panels * c.rows * Self.panelWidth, dtype: x.dtype)
+            let panelMem = storage(panelBuffer).mem
+            let im2col = try runtime.kernel("im2col_panels_f32", file: Self.convFile)
+            for start in stride(from: 0, to: c.batch, by: c.chunk) {
+                let count = min(c.chunk, c.batch - start)
+                try runtime.launch(im2col, global: [c.rows, panels, count],
+                                   [.buffer(panelMem)] + c.im2colArguments(input, start: start, count: count))
+                for g in 0..<p.groups {
+                    let layout = PanelLayout(offset: g * c.rowsPerGroup * Self.panelWidth,
+                                             batchStride: panels * c.rows * Self.panelWidth, panelStride: c.rows * Self.panelWidth)
+                    try matmul(into: outMem, offset: (start * c.outChannels + g * c.outPerGroup) * c.spatial,
+                               batchStride: c.outChannels * c.spatial, weight, c.weight(group: g), panels: panelMem, layout,
+                               batch: count, m: c.outPerGroup, n: c.spatial, k: c.rowsPerGroup)
+                }
+            }
+            return out
+        }
         let col = try allocate(count: c.chunk * c.rows * c.spatial, dtype: x.dtype)
         let colMem = storage(col).mem
         let im2col = try runtime.kernel("im2col_f32", file: Self.convFile)

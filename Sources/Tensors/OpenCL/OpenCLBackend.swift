@@ -187,22 +187,43 @@ public final class OpenCLBackend: Backend {
                 profileLabel: label)
             return
         }
-        let panelWidth = 32
-        let panels = (n + panelWidth - 1) / panelWidth
+        let panels = (n + Self.panelWidth - 1) / Self.panelWidth
         let packedBatches = bLayout.batchStride == 0 ? 1 : batch
-        let packedBatchStride = bLayout.batchStride == 0 ? 0 : panels * panelWidth * k
-        let packed = try allocate(count: max(1, packedBatches * panels * panelWidth * k), dtype: .float32)
+        let packed = try allocate(count: max(1, packedBatches * panels * Self.panelWidth * k), dtype: .float32)
         let packedMem = storage(packed).mem
         try runtime.launch(
             try runtime.kernel("pack_panels_f32", file: Self.matmulFile), global: [k, panels, packedBatches],
             [.buffer(packedMem), .buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride),
              .i(bLayout.columnStride), .i(n), .i(k)],
             profileLabel: "\(packedBatches)x[\(k)x\(n)]")
+        let layout = PanelLayout(offset: 0, batchStride: bLayout.batchStride == 0 ? 0 : panels * Self.panelWidth * k,
+                                 panelStride: k * Self.panelWidth)
+        try matmul(into: c, offset: offset, batchStride: batchStride, a, aLayout, panels: packedMem, layout,
+                   batch: batch, m: m, n: n, k: k, accumulate: accumulate)
+    }
+
+    /// Columns per panel of `matmul_panels_f32`'s B.
+    static let panelWidth = 32
+
+    /// Where `matmul_panels_f32` finds B's panels: panel q of batch b starts at
+    /// `offset + b·batchStride + q·panelStride` and holds k rows of `panelWidth` floats.
+    struct PanelLayout {
+        var offset: Int
+        var batchStride: Int
+        var panelStride: Int
+    }
+
+    /// `matmul_panels_f32`: C[b] (+)= A[b] · B[b] with B already in panels.
+    func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: CLBuffer, _ aLayout: MatrixLayout,
+                panels: CLBuffer, _ layout: PanelLayout, batch: Int, m: Int, n: Int, k: Int, accumulate: Bool = false) throws {
         try runtime.launch(
-            try runtime.kernel("matmul_panels_f32", file: Self.matmulFile), global: [(m + 3) / 4, panels, batch],
-            [.buffer(c), .i(offset), .i(batchStride)] + aArguments +
-            [.buffer(packedMem), .i(packedBatchStride), .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
-            profileLabel: label)
+            try runtime.kernel("matmul_panels_f32", file: Self.matmulFile),
+            global: [(m + 3) / 4, (n + Self.panelWidth - 1) / Self.panelWidth, batch],
+            [.buffer(c), .i(offset), .i(batchStride),
+             .buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride),
+             .buffer(panels), .i(layout.offset), .i(layout.batchStride), .i(layout.panelStride),
+             .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
+            profileLabel: "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)]")
     }
 
     public func synchronize() throws { try runtime.finish() }
