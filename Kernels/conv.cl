@@ -53,32 +53,36 @@ __kernel void im2col_transposed_f32(__global float* col, __global const float* x
 // The adjoint of im2col (forward layout): every input pixel gathers the col entries that read it.
 // dx[b][ci][iy][ix] = sum over (ky, kx) with iy = oy*strideY - padY + ky, ix = ox*strideX - padX + kx
 // of col[b][(ci*KH + ky)*KW + kx][oy*OW + ox], for `batchCount` images written at dx + dxOffset.
+// One work-item writes one image row: it clears the row, then adds each contributing col row
+// (fixed ky, kx) along ox, reading col in order. The sum per pixel runs over ky, then kx.
 __kernel void col2im_f32(__global float* dx, int dxOffset, __global const float* col, int batchCount,
                          int C, int H, int W, int KH, int KW, int strideY, int strideX, int padY, int padX,
                          int OH, int OW)
 {
     const int i = get_global_id(0);
-    if (i >= batchCount * C * H * W) return;
-    const int ix = i % W, iy = (i / W) % H, ci = (i / (W * H)) % C, b = i / (W * H * C);
+    if (i >= batchCount * C * H) return;
+    const int iy = i % H, ci = (i / H) % C, b = i / (H * C);
+    __global float* out = dx + dxOffset + (size_t)i * W;
+    for (int ix = 0; ix < W; ++ix) out[ix] = 0.0f;
     const int spatial = OH * OW;
-    const __global float* colImage = col + b * C * KH * KW * spatial;
-    // Only kernel offsets congruent to the pixel modulo the stride reach it: step by the stride.
-    float sum = 0.0f;
-    const int ty0 = iy + padY, tx0 = ix + padX;
+    const __global float* colImage = col + (size_t)b * C * KH * KW * spatial;
+    // Only kernel rows congruent to the image row modulo the stride reach it.
+    const int ty0 = iy + padY;
     for (int ky = ty0 % strideY; ky < KH; ky += strideY) {
         const int ty = ty0 - ky;
         if (ty < 0) break;
         const int oy = ty / strideY;
         if (oy >= OH) continue;
-        for (int kx = tx0 % strideX; kx < KW; kx += strideX) {
-            const int tx = tx0 - kx;
-            if (tx < 0) break;
-            const int ox = tx / strideX;
-            if (ox >= OW) continue;
-            sum += colImage[((ci * KH + ky) * KW + kx) * spatial + oy * OW + ox];
+        for (int kx = 0; kx < KW; ++kx) {
+            const __global float* src = colImage + (size_t)((ci * KH + ky) * KW + kx) * spatial + oy * OW;
+            // The outputs ox with 0 <= ox*strideX - padX + kx < W.
+            const int low = padX - kx, high = W - 1 + padX - kx;
+            const int oxStart = low > 0 ? (low + strideX - 1) / strideX : 0;
+            const int oxEnd = high < 0 ? 0 : min(OW, high / strideX + 1);
+            __global float* target = out - padX + kx;
+            for (int ox = oxStart; ox < oxEnd; ++ox) target[ox * strideX] += src[ox];
         }
     }
-    dx[dxOffset + i] = sum;
 }
 
 // im2col for the forward convolution written straight into matmul_panels_f32's layout: for

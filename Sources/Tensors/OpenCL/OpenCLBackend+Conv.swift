@@ -128,7 +128,7 @@ extension OpenCLBackend {
                            batch: count, m: c.rowsPerGroup, n: c.spatial, k: c.outPerGroup)
             }
             try runtime.launch(
-                col2im, global: [count * c.channels * c.height * c.width],
+                col2im, global: [count * c.channels * c.height],
                 [.buffer(dxMem), .i(start * c.channels * c.height * c.width), .buffer(colMem), .i(count),
                  .i(c.channels), .i(c.height), .i(c.width), .i(c.kh), .i(c.kw), .i(p.stride.y), .i(p.stride.x),
                  .i(p.padding.y), .i(p.padding.x), .i(c.oh), .i(c.ow)])
