@@ -3,10 +3,19 @@
 // convolution with f * gain, then keep every down-th sample from 0:
 // out[p][oy][ox] = gain * sum_{ky,kx} f[fh-1-ky][fw-1-kx] * u[oy*downY + ky - padY0][ox*downX + kx - padX0]
 // where u[j] = x[j / up] when j is a multiple of up inside [0, H*up), else 0.
+// The filter size and factors are compile-time constants (FIR_H, FIR_W, UP_Y, UP_X, DOWN_Y,
+// DOWN_X), one build per configuration, so the tap loops unroll and divide by constants.
+
+#ifdef UP_Y
+#define fh FIR_H
+#define fw FIR_W
+#define upY UP_Y
+#define upX UP_X
+#define downY DOWN_Y
+#define downX DOWN_X
 
 __kernel void upfirdn2d_f32(__global float* out, __global const float* x, __global const float* f,
-                            int planes, int H, int W, int fh, int fw, int upY, int upX, int downY, int downX,
-                            int padY0, int padX0, int OH, int OW, float gain)
+                            int planes, int H, int W, int padY0, int padX0, int OH, int OW, float gain)
 {
     const int i = get_global_id(0);
     if (i >= planes * OH * OW) return;
@@ -34,8 +43,7 @@ __kernel void upfirdn2d_f32(__global float* out, __global const float* x, __glob
 // The adjoint of upfirdn2d_f32 with the same parameters: dx has the input's shape [planes, H, W]
 // and gathers, for each input sample, the outputs that read it (taps stepping by down).
 __kernel void upfirdn2d_grad_f32(__global float* dx, __global const float* dy, __global const float* f,
-                                 int planes, int H, int W, int fh, int fw, int upY, int upX, int downY, int downX,
-                                 int padY0, int padX0, int OH, int OW, float gain)
+                                 int planes, int H, int W, int padY0, int padX0, int OH, int OW, float gain)
 {
     const int i = get_global_id(0);
     if (i >= planes * H * W) return;
@@ -57,6 +65,13 @@ __kernel void upfirdn2d_grad_f32(__global float* dx, __global const float* dy, _
     }
     dx[i] = sum * gain;
 }
+#undef fh
+#undef fw
+#undef upY
+#undef upX
+#undef downY
+#undef downX
+#endif
 
 // The common case up = down = 1 (the FIR filter around StyleGAN2's strided convolutions), and its
 // adjoint, which is the same filter unflipped with the pads mirrored. Compiled per filter size
@@ -64,7 +79,7 @@ __kernel void upfirdn2d_grad_f32(__global float* dx, __global const float* dy, _
 // One work-item writes 16 neighbouring outputs of one row from 16-wide loads:
 // out[p][oy][ox] = gain * sum_{ky,kx} f'[ky][kx] * x[p][oy + ky - padY0][ox + kx - padX0], zero outside,
 // with f' = f rotated 180 degrees when FLIP, else f. Global [ceil(OW/16), OH, planes].
-#ifdef FIR_H
+#ifdef FLIP
 __kernel void upfirdn2d_fir_f32(__global float* out, __global const float* x, __global const float* f,
                                 int H, int W, int padY0, int padX0, int OH, int OW, float gain)
 {

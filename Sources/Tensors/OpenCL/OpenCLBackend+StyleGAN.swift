@@ -33,8 +33,12 @@ extension OpenCLBackend {
         let (oh, ow) = p.outputSize(height: inputShape[2], width: inputShape[3],
                                     filterHeight: filterShape[0], filterWidth: filterShape[1])
         return [.buffer(storage(filter).mem), .i(inputShape[0] * inputShape[1]), .i(inputShape[2]), .i(inputShape[3]),
-                .i(filterShape[0]), .i(filterShape[1]), .i(p.up.y), .i(p.up.x), .i(p.down.y), .i(p.down.x),
                 .i(p.padding.y0), .i(p.padding.x0), .i(oh), .i(ow), .float(Float(p.gain))]
+    }
+
+    /// The build options of upfirdn2d_f32 and its adjoint: filter size and factors as constants.
+    func upfirdn2dOptions(filterShape: [Int], _ p: UpFirDn2dParameters) -> String {
+        "-DFIR_H=\(filterShape[0]) -DFIR_W=\(filterShape[1]) -DUP_Y=\(p.up.y) -DUP_X=\(p.up.x) -DDOWN_Y=\(p.down.y) -DDOWN_X=\(p.down.x)"
     }
 
     /// `upfirdn2d_fir_f32`: the filter alone (up = down = 1), 16 outputs per work-item, compiled per
@@ -60,7 +64,8 @@ extension OpenCLBackend {
                       filterShape: filterShape, flip: true, pad: (p.padding.y0, p.padding.x0), outputSize: (oh, ow), gain: p.gain)
             return out
         }
-        let kernel = try runtime.kernel("upfirdn2d_f32", file: Self.upfirdn2dFile)
+        let kernel = try runtime.kernel("upfirdn2d_f32", file: Self.upfirdn2dFile,
+                                        options: upfirdn2dOptions(filterShape: filterShape, p))
         try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(x).mem)]
                            + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: shape, p))
         return out
@@ -78,7 +83,8 @@ extension OpenCLBackend {
                       outputSize: (inputShape[2], inputShape[3]), gain: p.gain)
             return out
         }
-        let kernel = try runtime.kernel("upfirdn2d_grad_f32", file: Self.upfirdn2dFile)
+        let kernel = try runtime.kernel("upfirdn2d_grad_f32", file: Self.upfirdn2dFile,
+                                        options: upfirdn2dOptions(filterShape: filterShape, p))
         try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(dy).mem)]
                            + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: inputShape, p))
         return out
