@@ -54,7 +54,7 @@ let hasOpenCL: Bool = (try? runCommand(["devices"]).status) == 0
 
     @Test(.enabled(if: hasOpenCL, "no OpenCL platform on this machine"))
     func checkKernelsEndsWithCounts() throws {
-        let result = try runCommand(["check-kernels", "--device", "opencl", "--filter", "matmul"])
+        let result = try runCommand(["check-kernels", "--device", "opencl", "--filter", "matmul_f32"])
         #expect(result.status == 0)
         let last = result.out.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last == "4 passed, 0 failed")
