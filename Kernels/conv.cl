@@ -129,3 +129,35 @@ __kernel void im2col_panels_f32(__global float* bp, __global const float* x, int
         ++oy;
     }
 }
+
+// im2col for the weight gradient in matmul_panels_f32's layout, with the contraction over images
+// and pixels: for group g, panel q holds for every k = b*OH*OW + pixel (b < batchCount) the 32
+// rows g*rowsPerGroup + q*32 + j (zero past the group's rows), where row = (ci*KH + ky)*KW + kx
+// indexes the unfolded input as in im2col_f32: bp[((g*panels + q)*K + k)*32 + j].
+// One work-item writes one k of one panel. Global [K, panels, groups].
+__kernel void im2col_transposed_panels_f32(__global float* bp, __global const float* x, int xOffset, int batchCount,
+                                           int C, int H, int W, int KH, int KW, int strideY, int strideX,
+                                           int padY, int padX, int OH, int OW, int rowsPerGroup)
+{
+    const int k = get_global_id(0), panel = get_global_id(1), g = get_global_id(2);
+    const int spatial = OH * OW, K = batchCount * spatial;
+    if (k >= K) return;
+    const int panels = (rowsPerGroup + 31) / 32;
+    __global float* out = bp + (((size_t)g * panels + panel) * K + k) * 32;
+    const int pixel = k % spatial, b = k / spatial;
+    const int oy = pixel / OW, ox = pixel % OW;
+    const int y0 = oy * strideY - padY, x0 = ox * strideX - padX;
+    const int first = panel * 32, count = min(32, rowsPerGroup - first);
+    int row = g * rowsPerGroup + first;
+    int kx = row % KW, ky = (row / KW) % KH, ci = row / (KW * KH);
+    const __global float* image = x + xOffset + (size_t)b * C * H * W;
+    for (int j = 0; j < 32; ++j) {
+        float v = 0.0f;
+        if (j < count) {
+            const int iy = y0 + ky, ix = x0 + kx;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = image[(ci * H + iy) * W + ix];
+            if (++kx == KW) { kx = 0; if (++ky == KH) { ky = 0; ++ci; } }
+        }
+        out[j] = v;
+    }
+}

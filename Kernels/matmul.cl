@@ -112,7 +112,8 @@ __kernel void pack_panels_f32(__global float* bp, __global const float* b, int b
 // float16 accumulators; A is read through its strides. Panel q of batch b starts at
 // bp + bpOffset + b * bpBatchStride + q * bpPanelStride and holds K rows of PANEL floats
 // (pack_panels_f32 writes bpPanelStride = K * PANEL; im2col_panels_f32 may hold several groups'
-// rows in one panel). Global [ceil(M/4), panels, batch].
+// rows in one panel). A[b][m][k] is a[aOffset + b*aBatchStride + m*aRowStride + (k / kSegment) *
+// aSegmentStride + (k % kSegment) * aColStride]. Global [ceil(M/4), panels, batch].
 #define PANEL_STORE(i) if (i < rows) { \
     float16 lo = c##i##0, hi = c##i##1; \
     if (accumulate) { lo += vload16(0, cr + i * N); hi += vload16(1, cr + i * N); } \
@@ -122,7 +123,7 @@ __kernel void pack_panels_f32(__global float* bp, __global const float* b, int b
 __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride,
                                 __global const float* a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
                                 __global const float* bp, int bpOffset, int bpBatchStride, int bpPanelStride,
-                                int M, int N, int K, int accumulate)
+                                int M, int N, int K, int kSegment, int aSegmentStride, int accumulate)
 {
     const int m0 = get_global_id(0) * 4;
     const int panel = get_global_id(1), n0 = panel * PANEL;
@@ -132,15 +133,24 @@ __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride
     c += cOffset + batch * cBatchStride;
     const __global float* br = bp + bpOffset + (size_t)batch * bpBatchStride + (size_t)panel * bpPanelStride;
     // Rows past M repeat row m0; their results are not stored.
-    const __global float* a0 = a + m0 * aRowStride;
-    const __global float* a1 = m0 + 1 < M ? a0 + aRowStride : a0;
-    const __global float* a2 = m0 + 2 < M ? a0 + 2 * aRowStride : a0;
-    const __global float* a3 = m0 + 3 < M ? a0 + 3 * aRowStride : a0;
+    const __global float* r0 = a + m0 * aRowStride;
+    const __global float* r1 = m0 + 1 < M ? r0 + aRowStride : r0;
+    const __global float* r2 = m0 + 2 < M ? r0 + 2 * aRowStride : r0;
+    const __global float* r3 = m0 + 3 < M ? r0 + 3 * aRowStride : r0;
     float16 c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f, c30 = 0.0f, c31 = 0.0f;
-    for (int k = 0, ka = 0; k < K; ++k, ka += aColStride) {
-        const float16 b0 = vload16(0, br), b1 = vload16(1, br);
-        br += PANEL;
-        PANEL_ROW(0) PANEL_ROW(1) PANEL_ROW(2) PANEL_ROW(3)
+    // A's columns may come in segments of kSegment, aSegmentStride apart (a weight gradient reads
+    // the output gradient [N, O, pixels] as O rows of N segments); kSegment = K is a plain matrix.
+    for (int k0 = 0, segment = 0; k0 < K; k0 += kSegment, segment += aSegmentStride) {
+        const __global float* a0 = r0 + segment;
+        const __global float* a1 = r1 + segment;
+        const __global float* a2 = r2 + segment;
+        const __global float* a3 = r3 + segment;
+        const int count = min(kSegment, K - k0);
+        for (int k = 0, ka = 0; k < count; ++k, ka += aColStride) {
+            const float16 b0 = vload16(0, br), b1 = vload16(1, br);
+            br += PANEL;
+            PANEL_ROW(0) PANEL_ROW(1) PANEL_ROW(2) PANEL_ROW(3)
+        }
     }
     const int rows = min(4, M - m0);
     __global float* cr = c + m0 * N + n0;

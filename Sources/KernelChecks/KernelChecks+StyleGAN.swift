@@ -29,6 +29,12 @@ extension KernelChecks {
             .init([[2, 3, 6, 7], [4, 3, 2, 3]], [1, 1, 1, 0, 1]), .init([[1, 2, 5, 5], [3, 2, 3, 3]], [1, 1, 3, 3, 1]),
         ]
         let convTolerance = Tolerance(absolute: 2e-4, relative: 1e-5)
+        // 16 or more output channels per group: the weight gradient's im2col writes panels.
+        let panelConvCases: [KernelCheck.Case] = [
+            .init([[2, 3, 9, 11], [17, 3, 3, 3]], [1, 1, 1, 1, 1]), .init([[1, 4, 11, 13], [16, 4, 3, 3]], [2, 2, 1, 1, 1]),
+            .init([[2, 6, 7, 7], [32, 3, 3, 3]], [1, 1, 1, 1, 2]), .init([[1, 5, 6, 6], [20, 5, 4, 4]], [1, 1, 2, 1, 1]),
+            .init([[3, 2, 5, 5], [16, 2, 1, 1]], [2, 2, 0, 0, 1]),
+        ]
 
         // bias_act parameters: activation (0 linear, 1 lrelu), clamp (0: none), bias (0/1).
         let biasAct: (([Tensor], [Int]) throws -> Tensor) = { inputs, p in
@@ -59,6 +65,8 @@ extension KernelChecks {
         return [
             backward("col2im_f32 conv2d input gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [0], conv),
             backward("im2col_transposed_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [1], conv),
+            backward("im2col_transposed_panels_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance,
+                     cases: panelConvCases, wrt: [1], conv),
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
             KernelCheck("upfirdn2d_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, body: upfirdn),

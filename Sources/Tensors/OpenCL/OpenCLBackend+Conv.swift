@@ -162,6 +162,30 @@ extension OpenCLBackend {
         let dw = try allocate(count: Shape.count(weightShape), dtype: x.dtype)
         let dwMem = storage(dw).mem
         let chunk = c.chunk
+        if c.outPerGroup >= Self.panelMinimumRows {
+            // im2col straight into panels over each group's rows, and g read in place as O rows
+            // of one segment per image: no permuted copy of g, no repacking.
+            let panels = (c.rowsPerGroup + Self.panelWidth - 1) / Self.panelWidth
+            let panelBuffer = try allocate(count: p.groups * panels * Self.panelWidth * chunk * c.spatial, dtype: x.dtype)
+            let panelMem = storage(panelBuffer).mem
+            let im2col = try runtime.kernel("im2col_transposed_panels_f32", file: Self.convFile)
+            for start in stride(from: 0, to: c.batch, by: chunk) {
+                let count = min(chunk, c.batch - start)
+                let k = count * c.spatial
+                try runtime.launch(im2col, global: [k, panels, p.groups],
+                                   [.buffer(panelMem)] + c.im2colArguments(storage(x).mem, start: start, count: count) + [.i(c.rowsPerGroup)])
+                for group in 0..<p.groups {
+                    let gradRows = MatrixLayout(offset: (start * c.outChannels + group * c.outPerGroup) * c.spatial,
+                                                batchStride: 0, rowStride: c.spatial, columnStride: 1)
+                    let layout = PanelLayout(offset: group * panels * k * Self.panelWidth, batchStride: 0,
+                                             panelStride: k * Self.panelWidth)
+                    try matmul(into: dwMem, offset: group * c.outPerGroup * c.rowsPerGroup, batchStride: 0,
+                               storage(g).mem, gradRows, panels: panelMem, layout, batch: 1, m: c.outPerGroup,
+                               n: c.rowsPerGroup, k: k, segments: (c.spatial, c.outChannels * c.spatial), accumulate: start > 0)
+                }
+            }
+            return dw
+        }
         let col = try allocate(count: chunk * c.rows * c.spatial, dtype: x.dtype)
         let permuted = try allocate(count: chunk * c.outChannels * c.spatial, dtype: x.dtype)
         let (colMem, permutedMem) = (storage(col).mem, storage(permuted).mem)

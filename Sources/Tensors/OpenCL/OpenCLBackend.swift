@@ -213,16 +213,19 @@ public final class OpenCLBackend: Backend {
         var panelStride: Int
     }
 
-    /// `matmul_panels_f32`: C[b] (+)= A[b] · B[b] with B already in panels.
+    /// `matmul_panels_f32`: C[b] (+)= A[b] · B[b] with B already in panels. With `segments`, A's
+    /// columns come in runs of `length`, `stride` elements apart (column k at
+    /// `(k / length)·stride + (k % length)·columnStride`).
     func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: CLBuffer, _ aLayout: MatrixLayout,
-                panels: CLBuffer, _ layout: PanelLayout, batch: Int, m: Int, n: Int, k: Int, accumulate: Bool = false) throws {
+                panels: CLBuffer, _ layout: PanelLayout, batch: Int, m: Int, n: Int, k: Int,
+                segments: (length: Int, stride: Int)? = nil, accumulate: Bool = false) throws {
         try runtime.launch(
             try runtime.kernel("matmul_panels_f32", file: Self.matmulFile),
             global: [(m + 3) / 4, (n + Self.panelWidth - 1) / Self.panelWidth, batch],
             [.buffer(c), .i(offset), .i(batchStride),
              .buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride),
              .buffer(panels), .i(layout.offset), .i(layout.batchStride), .i(layout.panelStride),
-             .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
+             .i(m), .i(n), .i(k), .i(segments?.length ?? max(k, 1)), .i(segments?.stride ?? 0), .i(accumulate ? 1 : 0)],
             profileLabel: "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)]")
     }
 
