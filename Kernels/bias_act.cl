@@ -5,14 +5,15 @@
 
 #ifdef ACT
 // `planeSize` is the product of the dimensions after dimension 1; `channels` is dimension 1.
-// hasBias = 0 skips the bias.
+// hasBias = 0 skips the bias. Global [planeSize, n / planeSize]: dimension 1 picks the plane, so
+// the channel is one division per plane, not per element.
 __kernel void bias_act_f32(__global float* y, __global const float* x, __global const float* b, int hasBias,
                            int n, int channels, int planeSize, float alpha, float gain, float clampValue)
 {
-    const int i = get_global_id(0);
-    if (i >= n) return;
+    const int plane = get_global_id(1);
+    const int i = plane * planeSize + get_global_id(0);
     float v = x[i];
-    if (hasBias) v += b[(i / planeSize) % channels];
+    if (hasBias) v += b[plane % channels];
     v = ACT(v, alpha) * gain;
     if (clampValue >= 0.0f) v = clamp(v, -clampValue, clampValue);
     y[i] = v;

@@ -1,22 +1,30 @@
 // Data movement: one strided copy serves permute, slice, concat and broadcast (stride 0).
 
 // out[outOffset + sum(k_d * outStride_d)] = in[inOffset + sum(k_d * inStride_d)] for every index k of `shape`.
+// Shapes and strides come innermost axis first. The launch is 3-D: dimension 0 runs over the
+// innermost axis, 1 over the next, 2 over the rest (decomposed only when rank > 3).
 __kernel void copy_strided_f32(__global float* out, int outOffset, int8 outStride8,
                                __global const float* in, int inOffset, int8 inStride8,
                                int n, int rank, int8 shape8)
 {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    int shape[8], outStride[8], inStride[8];
-    vstore8(shape8, 0, shape);
-    vstore8(outStride8, 0, outStride);
-    vstore8(inStride8, 0, inStride);
-    int rest = i, oo = outOffset, io = inOffset;
-    for (int d = rank - 1; d >= 0; --d) {
-        const int k = rest % shape[d];
-        rest /= shape[d];
-        oo += k * outStride[d];
-        io += k * inStride[d];
+    const int i0 = get_global_id(0), i1 = get_global_id(1), i2 = get_global_id(2);
+    int oo = outOffset + i0 * outStride8.s0 + i1 * outStride8.s1;
+    int io = inOffset + i0 * inStride8.s0 + i1 * inStride8.s1;
+    if (rank == 3) {
+        oo += i2 * outStride8.s2;
+        io += i2 * inStride8.s2;
+    } else if (rank > 3) {
+        int shape[8], outStride[8], inStride[8];
+        vstore8(shape8, 0, shape);
+        vstore8(outStride8, 0, outStride);
+        vstore8(inStride8, 0, inStride);
+        int rest = i2;
+        for (int d = 2; d < rank; ++d) {
+            const int k = rest % shape[d];
+            rest /= shape[d];
+            oo += k * outStride[d];
+            io += k * inStride[d];
+        }
     }
     out[oo] = in[io];
 }

@@ -14,31 +14,26 @@ __kernel void unary_f32(__global float* out, __global const float* x, int n, flo
 #endif
 
 #ifdef BINARY_OP
-// out[i] = op(a[...], b[...]) over the contiguous output of `shape`; a and b are read through
-// their own strides, so either may be broadcast. Ranks 1 and 2 (what merging usually leaves)
-// take a short path without the general index loop.
+// out = op(a, b) over the contiguous output of `shape`; a and b are read through their own
+// strides, so either may be broadcast. Shapes and strides come innermost axis first. The launch
+// is 3-D: dimension 0 runs over the innermost axis, 1 over the next, 2 over the rest (decomposed
+// only when rank > 3), so neighbouring work-items differ in the innermost index, no division.
 __kernel void binary_f32(__global float* out, __global const float* a, __global const float* b, int n,
                          int rank, int8 shape8, int8 aStride8, int8 bStride8)
 {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    int ao, bo;
-    if (rank == 1) {
-        ao = i * aStride8.s0;
-        bo = i * bStride8.s0;
-    } else if (rank == 2) {
-        const int i0 = i / shape8.s1, i1 = i - i0 * shape8.s1;
-        ao = i0 * aStride8.s0 + i1 * aStride8.s1;
-        bo = i0 * bStride8.s0 + i1 * bStride8.s1;
-    } else {
+    const int i0 = get_global_id(0), i1 = get_global_id(1), i2 = get_global_id(2);
+    int ao = i0 * aStride8.s0 + i1 * aStride8.s1, bo = i0 * bStride8.s0 + i1 * bStride8.s1;
+    const int o = (i2 * shape8.s1 + i1) * shape8.s0 + i0;
+    if (rank == 3) {
+        ao += i2 * aStride8.s2;
+        bo += i2 * bStride8.s2;
+    } else if (rank > 3) {
         int shape[8], aStride[8], bStride[8];
         vstore8(shape8, 0, shape);
         vstore8(aStride8, 0, aStride);
         vstore8(bStride8, 0, bStride);
-        int rest = i;
-        ao = 0;
-        bo = 0;
-        for (int d = rank - 1; d >= 0; --d) {
+        int rest = i2;
+        for (int d = 2; d < rank; ++d) {
             const int k = rest % shape[d];
             rest /= shape[d];
             ao += k * aStride[d];
@@ -46,6 +41,6 @@ __kernel void binary_f32(__global float* out, __global const float* a, __global 
         }
     }
     const float va = a[ao], vb = b[bo];
-    out[i] = BINARY_OP(va, vb);
+    out[o] = BINARY_OP(va, vb);
 }
 #endif

@@ -9,10 +9,11 @@ extension OpenCLBackend {
     public func biasAct(_ x: Storage, shape: [Int], bias: Storage?, _ p: BiasActParameters) throws -> Storage {
         let out = try allocate(count: x.count, dtype: x.dtype)
         let kernel = try runtime.kernel("bias_act_f32", file: Self.biasActFile, options: "-DACT(v,alpha)=\(p.activation.cl)")
+        let planeSize = Shape.count(Array(shape.dropFirst(2)))
         try runtime.launch(
-            kernel, global: [x.count],
+            kernel, global: [planeSize, planeSize == 0 ? 0 : x.count / planeSize],
             [.buffer(storage(out).mem), .buffer(storage(x).mem), .buffer(storage(bias ?? x).mem), .i(bias == nil ? 0 : 1),
-             .i(x.count), .i(shape[1]), .i(Shape.count(Array(shape.dropFirst(2)))),
+             .i(x.count), .i(shape[1]), .i(planeSize),
              .float(Float(p.alpha)), .float(Float(p.gain)), .float(Float(p.clamp ?? -1))])
         return out
     }

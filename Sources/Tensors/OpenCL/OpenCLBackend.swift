@@ -91,9 +91,10 @@ public final class OpenCLBackend: Backend {
         try checkRank(merged.shape, "binary \(op.rawValue)")
         let kernel = try runtime.kernel("binary_f32", file: Self.elementwise, options: "-DBINARY_OP(a,b)=\(op.definition.cl)")
         try runtime.launch(
-            kernel, global: [count],
+            kernel, global: Self.innermostFirst(merged.shape),
             [.buffer(storage(out).mem), .buffer(storage(a).mem), .buffer(storage(b).mem), .i(count),
-             .i(merged.shape.count), .ints(merged.shape), .ints(merged.strides[0]), .ints(merged.strides[1])],
+             .i(merged.shape.count), .ints(merged.shape.reversed()), .ints(merged.strides[0].reversed()),
+             .ints(merged.strides[1].reversed())],
             profileLabel: "\(merged.shape) a\(merged.strides[0]) b\(merged.strides[1])")
         return out
     }
@@ -146,10 +147,10 @@ public final class OpenCLBackend: Backend {
         try checkRank(merged.shape, "copy")
         let kernel = try runtime.kernel("copy_strided_f32", file: Self.copyFile)
         try runtime.launch(
-            kernel, global: [count],
-            [.buffer(storage(out).mem), .i(outOffset), .ints(merged.strides[0]),
-             .buffer(storage(x).mem), .i(offset), .ints(merged.strides[1]),
-             .i(count), .i(merged.shape.count), .ints(merged.shape)],
+            kernel, global: Self.innermostFirst(merged.shape),
+            [.buffer(storage(out).mem), .i(outOffset), .ints(merged.strides[0].reversed()),
+             .buffer(storage(x).mem), .i(offset), .ints(merged.strides[1].reversed()),
+             .i(count), .i(merged.shape.count), .ints(merged.shape.reversed())],
             profileLabel: "\(merged.shape) out\(merged.strides[0]) in\(merged.strides[1])")
     }
 
@@ -230,6 +231,13 @@ public final class OpenCLBackend: Backend {
     }
 
     public func synchronize() throws { try runtime.finish() }
+
+    /// The 3-D launch of the strided kernels (`binary_f32`, `copy_strided_f32`): the innermost
+    /// axis, the next one, then the product of the rest.
+    static func innermostFirst(_ shape: [Int]) -> [Int] {
+        let r = shape.count
+        return [shape[r - 1], r >= 2 ? shape[r - 2] : 1, r >= 3 ? Shape.count(Array(shape[..<(r - 2)])) : 1]
+    }
 
     func checkRank(_ shape: [Int], _ op: String) throws {
         guard shape.count <= 8 else {
