@@ -28,6 +28,8 @@ struct NetworkBenchmark {
     struct Result {
         var gForward, iteration, r1, pathLength: Double
         var launchesPerIteration: Int
+        /// `clCreateBuffer` calls in one iteration after the timed ones (0: the pool served all).
+        var allocationsPerIteration: Int
     }
 
     /// Median images/s of each part over `runs` timed runs after a warm-up.
@@ -66,7 +68,12 @@ struct NetworkBenchmark {
         let iteration = try median { try phases([.Gmain, .Dmain]); try trainer.updateEMA() }
         let r1 = try median { try phases([.Dreg]) }
         let pathLength = try median(images: max(1, n / 2)) { try phases([.Greg]) }   // pl_batch_shrink 2
-        return Result(gForward: gForward, iteration: iteration, r1: r1, pathLength: pathLength, launchesPerIteration: launches)
+        let allocationsBefore = device.openCL?.pool.statistics.allocations ?? 0
+        try phases([.Gmain, .Dmain])
+        try trainer.updateEMA()
+        let allocations = (device.openCL?.pool.statistics.allocations ?? 0) - allocationsBefore
+        return Result(gForward: gForward, iteration: iteration, r1: r1, pathLength: pathLength,
+                      launchesPerIteration: launches, allocationsPerIteration: allocations)
     }
 }
 

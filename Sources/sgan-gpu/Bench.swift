@@ -30,11 +30,12 @@ struct Bench: ParsableCommand {
                                               ("peak_host_gib", host), ("peak_device_gib", deviceMemory)]
             if json {
                 let values = fields.map { "\"\($0.0)\":\(String(format: "%.4f", $0.1))" }.joined(separator: ",")
-                print("{\"cfg\":\"\(cfg)\",\"device\":\"\(device.spec)\",\"runs\":\(runs),\(values),\"launches_per_iteration\":\(r.launchesPerIteration)}")
+                print("{\"cfg\":\"\(cfg)\",\"device\":\"\(device.spec)\",\"runs\":\(runs),\(values),\"launches_per_iteration\":\(r.launchesPerIteration),\"allocations_per_iteration\":\(r.allocationsPerIteration)}")
             } else {
                 print("cfg \(cfg) on \(device), median of \(runs) runs")
                 for (name, value) in fields { print("  \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", value))") }
                 print("  launches/iteration \(r.launchesPerIteration)")
+                print("  buffer allocations/iteration after warm-up \(r.allocationsPerIteration)")
             }
             if let runtime = device.openCL, runtime.profiling {
                 print("device time by kernel (SGAN_PROFILE=1), all measurements together:")

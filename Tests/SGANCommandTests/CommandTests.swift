@@ -52,6 +52,23 @@ let hasOpenCL: Bool = (try? runCommand(["devices"]).status) == 0
         #expect(result.out.contains("GiB global memory"))
     }
 
+    /// `bench --cfg --json` prints one JSON line with every field the performance issue asks for,
+    /// and a steady-state iteration allocates no device buffer.
+    @Test(.enabled(if: hasOpenCL, "no OpenCL platform on this machine"))
+    func benchConfigurationPrintsOneJSONLine() throws {
+        let result = try runCommand(["bench", "--cfg", "small", "--runs", "1", "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+        for field in ["g_forward_img_s", "iteration_img_s", "r1_img_s", "pl_img_s", "peak_host_gib", "peak_device_gib"] {
+            let value = try #require(object[field] as? Double, "\(field) missing")
+            #expect(value > 0, "\(field)")
+        }
+        #expect(object["cfg"] as? String == "small")
+        #expect(object["allocations_per_iteration"] as? Int == 0)
+    }
+
     @Test(.enabled(if: hasOpenCL, "no OpenCL platform on this machine"))
     func checkKernelsEndsWithCounts() throws {
         let result = try runCommand(["check-kernels", "--device", "opencl", "--filter", "matmul_f32"])
