@@ -28,7 +28,8 @@ struct NetworkBenchmark {
     struct Result {
         var gForward, iteration, r1, pathLength: Double
         var launchesPerIteration: Int
-        /// `clCreateBuffer` calls in one iteration after the timed ones (0: the pool served all).
+        /// `clCreateBuffer` calls in one iteration after the timed ones: 0 when the pool served
+        /// every buffer (style mixing's random cutoff can bring a slice size for the first time).
         var allocationsPerIteration: Int
     }
 
