@@ -8,7 +8,7 @@
 // hasBias = 0 skips the bias. Global [planeSize, n / planeSize]: dimension 1 picks the plane, so
 // the channel is one division per plane, not per element.
 __kernel void bias_act_f32(__global float* y, __global const float* x, __global const float* b, int hasBias,
-                           int n, int channels, int planeSize, float alpha, float gain, float clampValue)
+                           int channels, int planeSize, float alpha, float gain, float clampValue)
 {
     const int plane = get_global_id(1);
     const int i = plane * planeSize + get_global_id(0);

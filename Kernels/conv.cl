@@ -1,5 +1,6 @@
 // 2-D convolution (NCHW, cross-correlation like F.conv2d) and its two gradients, as im2col /
-// col2im around matmul_f32.
+// col2im around matmul_f32, or, with 16 or more output channels per group, im2col kernels that
+// write matmul_panels_f32's panels directly.
 
 // For `batchCount` images starting at x + xOffset, col[b][row][oy*OW + ox] with row = (ci*KH + ky)*KW + kx
 // gets x[b][ci][oy*strideY - padY + ky][ox*strideX - padX + kx], zero outside the image.

@@ -5,7 +5,7 @@
 // innermost axis, 1 over the next, 2 over the rest (decomposed only when rank > 3).
 __kernel void copy_strided_f32(__global float* out, int outOffset, int8 outStride8,
                                __global const float* in, int inOffset, int8 inStride8,
-                               int n, int rank, int8 shape8)
+                               int rank, int8 shape8)
 {
     const int i0 = get_global_id(0), i1 = get_global_id(1), i2 = get_global_id(2);
     int oo = outOffset + i0 * outStride8.s0 + i1 * outStride8.s1;

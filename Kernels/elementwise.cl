@@ -18,7 +18,7 @@ __kernel void unary_f32(__global float* out, __global const float* x, int n, flo
 // strides, so either may be broadcast. Shapes and strides come innermost axis first. The launch
 // is 3-D: dimension 0 runs over the innermost axis, 1 over the next, 2 over the rest (decomposed
 // only when rank > 3), so neighbouring work-items differ in the innermost index, no division.
-__kernel void binary_f32(__global float* out, __global const float* a, __global const float* b, int n,
+__kernel void binary_f32(__global float* out, __global const float* a, __global const float* b,
                          int rank, int8 shape8, int8 aStride8, int8 bStride8)
 {
     const int i0 = get_global_id(0), i1 = get_global_id(1), i2 = get_global_id(2);

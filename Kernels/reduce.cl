@@ -67,7 +67,7 @@ __kernel void reduce_f32(__global float* out, __global const float* in, int redu
 // One work-item per output, reducing its elements in order: for short reductions (a work-group
 // per output would idle) and for kept dimensions that are contiguous in memory (neighbouring
 // work-items then read neighbouring addresses, where the tree above strides across rows).
-// Same arguments as reduce_f32, without the scratch memory.
+// The arguments of reduce_f32, with the output count in place of the scratch memory.
 __kernel void reduce_serial_f32(__global float* out, __global const float* in, int reducedCount,
                                 int keptRank, int8 keptShape8, int8 keptStride8,
                                 int reducedRank, int8 reducedShape8, int8 reducedStride8,

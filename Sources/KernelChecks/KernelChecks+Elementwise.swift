@@ -28,6 +28,7 @@ extension KernelChecks {
         }
         let binaryShapes: [[[Int]]] = [
             [[33, 65], [33, 65]], [[3, 1, 7], [1, 5, 1]], [[65], [1]], [[2, 3, 4, 5], [4, 1]], [[1], [1]], [[7], [3, 7]],
+            [[2, 3, 4, 5], [2, 1, 4, 1]],
         ]
         let binary = BinaryOp.allCases.map { op -> KernelCheck in
             let tolerance: Tolerance = switch op {

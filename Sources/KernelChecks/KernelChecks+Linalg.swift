@@ -33,7 +33,7 @@ extension KernelChecks {
         ]
     }
 
-    /// `im2col_f32` with `matmul_f32`: 3×3, 1×1, strided, grouped, 4×4, 5×5 valid; parameters are
+    /// `im2col_f32` with `matmul_f32` (and `im2col_panels_f32` for 16 or more output channels): 3×3, 1×1, strided, grouped, 4×4, 5×5 valid; parameters are
     /// stride y, stride x, padding y, padding x, groups.
     static var conv: [KernelCheck] {
         [

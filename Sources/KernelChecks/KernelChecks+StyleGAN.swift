@@ -67,6 +67,21 @@ extension KernelChecks {
             backward("im2col_transposed_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [1], conv),
             backward("im2col_transposed_panels_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance,
                      cases: panelConvCases, wrt: [1], conv),
+            // Batches bigger than one im2col buffer run image by image; the weight gradient then
+            // accumulates into dW (matmul_panels_f32 and matmul_f32 with accumulate set).
+            KernelCheck("matmul_panels_f32 accumulate: conv2d and gradients in chunks of one image", family: "conv",
+                        tolerance: convTolerance, cases: [
+                .init([[3, 3, 9, 11], [17, 3, 3, 3]], [1, 1, 1, 1, 1]), .init([[3, 4, 9, 9], [16, 4, 3, 3]], [2, 2, 1, 1, 1]),
+                .init([[3, 3, 7, 7], [5, 3, 3, 3]], [1, 1, 1, 1, 1]), .init([[2, 6, 7, 7], [32, 3, 3, 3]], [1, 1, 1, 1, 2]),
+            ]) { inputs, p in
+                let home = inputs[0].device
+                let device = home.openCL.map { Device.opencl($0, im2colLimit: 1000) } ?? home
+                let leaves = try inputs.map { try $0.to(device).requiringGrad() }
+                let y = try conv(leaves, p)
+                let r = try Tensor.uniform(y.shape, seed: 99, on: device)
+                let grads = try gradients(of: (y * r).sum(), wrt: leaves)
+                return try Tensor.concat(([y] + grads).map { try $0.reshape([-1]) }, axis: 0).to(home)
+            },
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
             KernelCheck("upfirdn2d_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, body: upfirdn),

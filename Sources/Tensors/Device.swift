@@ -25,9 +25,10 @@ public final class Device: CustomStringConvertible {
     /// The OpenCL runtime of this device, nil for the reference backend.
     public var openCL: OpenCLDevice? { (backend as? OpenCLBackend)?.runtime }
 
-    /// A device of its own on `runtime` (not shared with `select`), e.g. to measure one pool.
-    public static func opencl(_ runtime: OpenCLDevice) -> Device {
-        Device(backend: OpenCLBackend(runtime: runtime), spec: runtime.device.spec)
+    /// A device of its own on `runtime` (not shared with `select`), e.g. to measure one pool;
+    /// `im2colLimit` bounds a convolution's im2col buffer (in elements, see `OpenCLBackend`).
+    public static func opencl(_ runtime: OpenCLDevice, im2colLimit: Int = 32 << 20) -> Device {
+        Device(backend: OpenCLBackend(runtime: runtime, im2colLimit: im2colLimit), spec: runtime.device.spec)
     }
 
     private static var opened: [String: Device] = [:]

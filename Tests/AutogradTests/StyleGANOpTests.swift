@@ -73,21 +73,29 @@ import Testing
         }
     }
 
-    /// The official up-sampling conv: conv_transpose2d(x, wᵀ, stride 2), then the FIR with padding 1
-    /// and gain 4. Ours runs the FIR first and a valid convolution of the flipped weight.
-    @Test func upsamplingConvMatchesTheOfficialOrder() throws {
+    /// `conv2dResample` up-samples as the official code does: a transposed convolution with
+    /// stride 2, then the FIR with gain 4. The same linear map in the other order: FIR
+    /// up-sampling (zero insertion, padding p + [(fw + 1)/2, (fw − 2)/2]), then a valid
+    /// convolution with the weight rotated 180°. Parameters: padding, kernel size, groups.
+    @Test(arguments: [[1, 3, 1], [0, 3, 1], [0, 1, 1], [1, 3, 2], [2, 3, 1], [0, 5, 1]])
+    func upsamplingConvMatchesTheOtherOrder(_ c: [Int]) throws {
+        let (padding, k, groups) = (c[0], c[1], c[2])
         let filter = try Filters.setupFilter(Filters.stylegan2Taps)
-        let x = try Tensor.uniform([2, 3, 4, 4], seed: 5)
-        let w = try Tensor.uniform([5, 3, 3, 3], seed: 6)
-        let ours = try conv2dResample(x, weight: w, filter: filter, up: 2, padding: 1, flipWeight: false)
-        let transposed = try x.conv2dBackwardInput(w.permute([1, 0, 2, 3]), Conv2dParameters(stride: (2, 2)),
-                                                   inputShape: [2, 5, 9, 9])
-        let official = try transposed.upfirdn2d(filter: filter, UpFirDn2dParameters(padding: (1, 1, 1, 1), gain: 4))
-        #expect(ours.shape == [2, 5, 8, 8])
-        #expect(try (ours - official).abs().max().item() < 1e-5)
-        // The other orientation differs a lot: the test can tell them apart.
-        let wrong = try conv2dResample(x, weight: w, filter: filter, up: 2, padding: 1, flipWeight: true)
-        #expect(try (wrong - official).abs().max().item() > 0.1)
+        let x = try Tensor.uniform([2, 3 * groups, 4, 4], seed: 5)
+        let w = try Tensor.uniform([5 * groups, 3, k, k], seed: 6)
+        let ours = try conv2dResample(x, weight: w, filter: filter, up: 2, padding: padding, groups: groups, flipWeight: false)
+        let pads = (padding + 2, padding + 1, padding + 2, padding + 1)
+        let other = try x.upfirdn2d(filter: filter, UpFirDn2dParameters(up: 2, padding: pads, gain: 4))
+            .conv2d(w.flip(axes: [2, 3]), groups: groups)
+        let size = 8 + 2 * padding + 1 - k
+        #expect(ours.shape == [2, 5 * groups, size, size])
+        #expect(other.shape == ours.shape)
+        #expect(try (ours - other).abs().max().item() < 1e-9)
+        if k > 1 {
+            // The other orientation differs a lot: the test can tell them apart.
+            let wrong = try conv2dResample(x, weight: w, filter: filter, up: 2, padding: padding, groups: groups, flipWeight: true)
+            #expect(try (wrong - other).abs().max().item() > 0.1)
+        }
     }
 
     @Test func minibatchStdGroupsSamplesMPlusNOverG() throws {

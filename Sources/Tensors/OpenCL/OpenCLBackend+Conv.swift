@@ -6,12 +6,14 @@ struct ConvGeometry {
     let outChannels, groupChannels, kh, kw: Int
     let oh, ow: Int
     let p: Conv2dParameters
+    let im2colLimit: Int
 
-    init(input: [Int], weight: [Int], _ p: Conv2dParameters) {
+    init(input: [Int], weight: [Int], _ p: Conv2dParameters, im2colLimit: Int) {
         (batch, channels, height, width) = (input[0], input[1], input[2], input[3])
         (outChannels, groupChannels, kh, kw) = (weight[0], weight[1], weight[2], weight[3])
         (oh, ow) = p.outputSize(height: height, width: width, kernelHeight: kh, kernelWidth: kw)
         self.p = p
+        self.im2colLimit = im2colLimit
     }
 
     var spatial: Int { oh * ow }
@@ -22,8 +24,8 @@ struct ConvGeometry {
     var rows: Int { channels * kh * kw }
     var isPointwise: Bool { kh == 1 && kw == 1 && p.stride == (1, 1) && p.padding == (0, 0) }
 
-    /// Images per im2col chunk, so that one chunk's matrix stays under `OpenCLBackend.im2colLimit`.
-    var chunk: Int { max(1, min(batch, OpenCLBackend.im2colLimit / max(1, rows * spatial))) }
+    /// Images per im2col chunk, so that one chunk's matrix stays under `im2colLimit` elements.
+    var chunk: Int { max(1, min(batch, im2colLimit / max(1, rows * spatial))) }
 
     /// Weight of group g as an `O/groups × rowsPerGroup` matrix (shared by every image).
     func weight(group g: Int) -> MatrixLayout {
@@ -38,14 +40,12 @@ struct ConvGeometry {
 }
 
 extension OpenCLBackend {
-    /// Largest im2col buffer, in elements; bigger batches are processed in chunks.
-    static let im2colLimit = 32 << 20
-
-    /// Convolution as im2col followed by one batched matmul per group; a 1×1 convolution with
+    /// Convolution as im2col followed by one batched matmul per group (im2col writing the panels of
+    /// `matmul_panels_f32` when a group has 16 or more output channels); a 1×1 convolution with
     /// stride 1 and no padding multiplies the input directly.
     public func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
                        _ p: Conv2dParameters) throws -> Storage {
-        let c = ConvGeometry(input: xShape, weight: wShape, p)
+        let c = ConvGeometry(input: xShape, weight: wShape, p, im2colLimit: im2colLimit)
         let out = try allocate(count: c.batch * c.outChannels * c.spatial, dtype: x.dtype)
         let (outMem, weight, input) = (storage(out).mem, storage(w).mem, storage(x).mem)
 
@@ -97,10 +97,11 @@ extension OpenCLBackend {
         return out
     }
 
-    /// The input gradient (a transposed convolution): `col = Wᵀ·g` per group, then col2im.
+    /// The input gradient (a transposed convolution). With stride 1 (and padding below the kernel
+    /// size) a convolution of g with flipped weights; otherwise `col = Wᵀ·g` per group, then col2im.
     public func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
                                     _ p: Conv2dParameters, inputShape: [Int]) throws -> Storage {
-        let c = ConvGeometry(input: inputShape, weight: wShape, p)
+        let c = ConvGeometry(input: inputShape, weight: wShape, p, im2colLimit: im2colLimit)
         if p.stride == (1, 1) && p.padding.y < c.kh && p.padding.x < c.kw {
             return try conv2dBackwardInputAsConvolution(g, shape: gShape, w, c)
         }
@@ -155,10 +156,12 @@ extension OpenCLBackend {
     }
 
     /// The weight gradient: `dW[group] = g'·col'` with the images folded into the contraction:
-    /// g' is g permuted to `[O, n, p]` and col' is im2col laid out as `[n, p, row]`.
+    /// g' is g read as `[O, n, p]` and col' is im2col laid out as `[n, p, row]`. With 16 or more
+    /// output channels per group, col' is written as panels and g read in place (one column
+    /// segment per image); otherwise g is copied permuted and col' packed by the matmul.
     public func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
                                      _ p: Conv2dParameters, weightShape: [Int]) throws -> Storage {
-        let c = ConvGeometry(input: xShape, weight: weightShape, p)
+        let c = ConvGeometry(input: xShape, weight: weightShape, p, im2colLimit: im2colLimit)
         let dw = try allocate(count: Shape.count(weightShape), dtype: x.dtype)
         let dwMem = storage(dw).mem
         let chunk = c.chunk

@@ -13,7 +13,7 @@ extension OpenCLBackend {
         try runtime.launch(
             kernel, global: [planeSize, planeSize == 0 ? 0 : x.count / planeSize],
             [.buffer(storage(out).mem), .buffer(storage(x).mem), .buffer(storage(bias ?? x).mem), .i(bias == nil ? 0 : 1),
-             .i(x.count), .i(shape[1]), .i(planeSize),
+             .i(shape[1]), .i(planeSize),
              .float(Float(p.alpha)), .float(Float(p.gain)), .float(Float(p.clamp ?? -1))])
         return out
     }

@@ -23,9 +23,14 @@ public final class OpenCLBackend: Backend {
     public let runtime: OpenCLDevice
     public let name: String
 
-    public init(runtime: OpenCLDevice) {
+    /// Largest im2col buffer of a convolution, in elements; bigger batches run in chunks of
+    /// images (the weight gradient then accumulates over the chunks).
+    public let im2colLimit: Int
+
+    public init(runtime: OpenCLDevice, im2colLimit: Int = 32 << 20) {
         self.runtime = runtime
         self.name = "\(runtime.device.spec) \(runtime.device.name)"
+        self.im2colLimit = max(1, im2colLimit)
     }
 
     // Kernel files, one per op family.
@@ -92,7 +97,7 @@ public final class OpenCLBackend: Backend {
         let kernel = try runtime.kernel("binary_f32", file: Self.elementwise, options: "-DBINARY_OP(a,b)=\(op.definition.cl)")
         try runtime.launch(
             kernel, global: Self.innermostFirst(merged.shape),
-            [.buffer(storage(out).mem), .buffer(storage(a).mem), .buffer(storage(b).mem), .i(count),
+            [.buffer(storage(out).mem), .buffer(storage(a).mem), .buffer(storage(b).mem),
              .i(merged.shape.count), .ints(merged.shape.reversed()), .ints(merged.strides[0].reversed()),
              .ints(merged.strides[1].reversed())],
             profileLabel: "\(merged.shape) a\(merged.strides[0]) b\(merged.strides[1])")
@@ -142,7 +147,6 @@ public final class OpenCLBackend: Backend {
 
     public func copy(_ x: Storage, offset: Int, strides: [Int], shape: [Int],
                      into out: Storage, outOffset: Int, outStrides: [Int]) throws {
-        let count = Shape.count(shape)
         let merged = Shape.collapse(shape, [outStrides, strides])
         try checkRank(merged.shape, "copy")
         let kernel = try runtime.kernel("copy_strided_f32", file: Self.copyFile)
@@ -150,7 +154,7 @@ public final class OpenCLBackend: Backend {
             kernel, global: Self.innermostFirst(merged.shape),
             [.buffer(storage(out).mem), .i(outOffset), .ints(merged.strides[0].reversed()),
              .buffer(storage(x).mem), .i(offset), .ints(merged.strides[1].reversed()),
-             .i(count), .i(merged.shape.count), .ints(merged.shape.reversed())],
+             .i(merged.shape.count), .ints(merged.shape.reversed())],
             profileLabel: "\(merged.shape) out\(merged.strides[0]) in\(merged.strides[1])")
     }
 
@@ -161,8 +165,9 @@ public final class OpenCLBackend: Backend {
         return out
     }
 
-    /// `matmul_f32` writing (or, with `accumulate`, adding to) C[b] at `offset + b * batchStride`
-    /// of `c`; rows of C are contiguous.
+    /// C[b] = A[b]·B[b] written (or, with `accumulate`, added) at `offset + b * batchStride` of `c`;
+    /// rows of C are contiguous. `matmul_f32` below `panelMinimumRows` rows, else B packed into
+    /// panels for `matmul_panels_f32`.
     func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: Storage, _ aLayout: MatrixLayout,
                 _ b: Storage, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int) throws {
         try matmul(into: c, offset: offset, batchStride: batchStride, storage(a).mem, aLayout, storage(b).mem, bLayout,
