@@ -90,7 +90,7 @@ import Testing
         let size = 8 + 2 * padding + 1 - k
         #expect(ours.shape == [2, 5 * groups, size, size])
         #expect(other.shape == ours.shape)
-        #expect(try (ours - other).abs().max().item() < 1e-9)
+        #expect(try (ours - other).abs().max().item() < 1e-5)
         if k > 1 {
             // The other orientation differs a lot: the test can tell them apart.
             let wrong = try conv2dResample(x, weight: w, filter: filter, up: 2, padding: padding, groups: groups, flipWeight: true)
