@@ -3,6 +3,21 @@
 // Build options: -DREDUCE_OP(a,b)=... -DREDUCE_INIT=...
 
 #ifdef REDUCE_OP
+// The offset of flat index i of a (shape, stride) view of `rank` dimensions, shapes and strides
+// as int8 vectors.
+int view_offset(int i, int rank, int8 shape8, int8 stride8)
+{
+    int shape[8], stride[8];
+    vstore8(shape8, 0, shape);
+    vstore8(stride8, 0, stride);
+    int offset = 0;
+    for (int d = rank - 1; d >= 0; --d) {
+        offset += (i % shape[d]) * stride[d];
+        i /= shape[d];
+    }
+    return offset;
+}
+
 // The input is read as [kept dims..., reduced dims...] through the given strides;
 // out[o] = scale * REDUCE_OP over the reduced elements of output o.
 __kernel void reduce_f32(__global float* out, __global const float* in, int reducedCount,
@@ -13,42 +28,27 @@ __kernel void reduce_f32(__global float* out, __global const float* in, int redu
     const int o = get_group_id(0);
     const int lid = get_local_id(0);
     const int groupSize = get_local_size(0);
-    int keptShape[8], keptStride[8], reducedShape[8], reducedStride[8];
-    vstore8(keptShape8, 0, keptShape);
-    vstore8(keptStride8, 0, keptStride);
-    vstore8(reducedShape8, 0, reducedShape);
-    vstore8(reducedStride8, 0, reducedStride);
-
-    int base = 0, rest = o;
-    for (int d = keptRank - 1; d >= 0; --d) {
-        base += (rest % keptShape[d]) * keptStride[d];
-        rest /= keptShape[d];
-    }
+    const int base = view_offset(o, keptRank, keptShape8, keptStride8);
     float acc = REDUCE_INIT;
     if (reducedRank == 1) {
         // The reduced elements lie at one stride: no index arithmetic.
-        const int step = reducedStride[0];
+        const int step = reducedStride8.s0;
         for (int r = lid; r < reducedCount; r += groupSize) {
             const float v = in[base + r * step];
             acc = REDUCE_OP(acc, v);
         }
-    } else if (reducedRank == 2 && reducedShape[1] >= groupSize) {
+    } else if (reducedRank == 2 && reducedShape8.s1 >= groupSize) {
         // An outer and an inner run (a bias gradient over N and H·W): nested loops.
-        for (int r0 = 0; r0 < reducedShape[0]; ++r0) {
-            const __global float* row = in + base + r0 * reducedStride[0];
-            for (int r1 = lid; r1 < reducedShape[1]; r1 += groupSize) {
-                const float v = row[r1 * reducedStride[1]];
+        for (int r0 = 0; r0 < reducedShape8.s0; ++r0) {
+            const __global float* row = in + base + r0 * reducedStride8.s0;
+            for (int r1 = lid; r1 < reducedShape8.s1; r1 += groupSize) {
+                const float v = row[r1 * reducedStride8.s1];
                 acc = REDUCE_OP(acc, v);
             }
         }
     } else {
         for (int r = lid; r < reducedCount; r += groupSize) {
-            int offset = base, q = r;
-            for (int d = reducedRank - 1; d >= 0; --d) {
-                offset += (q % reducedShape[d]) * reducedStride[d];
-                q /= reducedShape[d];
-            }
-            const float v = in[offset];
+            const float v = in[base + view_offset(r, reducedRank, reducedShape8, reducedStride8)];
             acc = REDUCE_OP(acc, v);
         }
     }
@@ -75,32 +75,17 @@ __kernel void reduce_serial_f32(__global float* out, __global const float* in, i
 {
     const int o = get_global_id(0);
     if (o >= outCount) return;
-    int keptShape[8], keptStride[8], reducedShape[8], reducedStride[8];
-    vstore8(keptShape8, 0, keptShape);
-    vstore8(keptStride8, 0, keptStride);
-    vstore8(reducedShape8, 0, reducedShape);
-    vstore8(reducedStride8, 0, reducedStride);
-    int base = 0, rest = o;
-    for (int d = keptRank - 1; d >= 0; --d) {
-        base += (rest % keptShape[d]) * keptStride[d];
-        rest /= keptShape[d];
-    }
+    const __global float* p = in + view_offset(o, keptRank, keptShape8, keptStride8);
     float acc = REDUCE_INIT;
     if (reducedRank == 1) {
-        const __global float* p = in + base;
-        const int step = reducedStride[0];
+        const int step = reducedStride8.s0;
         for (int r = 0; r < reducedCount; ++r, p += step) {
             const float v = *p;
             acc = REDUCE_OP(acc, v);
         }
     } else {
         for (int r = 0; r < reducedCount; ++r) {
-            int offset = base, q = r;
-            for (int d = reducedRank - 1; d >= 0; --d) {
-                offset += (q % reducedShape[d]) * reducedStride[d];
-                q /= reducedShape[d];
-            }
-            const float v = in[offset];
+            const float v = p[view_offset(r, reducedRank, reducedShape8, reducedStride8)];
             acc = REDUCE_OP(acc, v);
         }
     }
