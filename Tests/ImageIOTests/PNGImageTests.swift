@@ -14,11 +14,14 @@ import Testing
         let (width, height) = (7, 5)
         let pixels = (0..<(width * height * channels)).map { UInt8(($0 * 37) % 256) }
         let image = try PNGImage(width: width, height: height, channels: channels, pixels: pixels)
-        let path = folder.appendingPathComponent("image\(channels).png").path
+        // A folder per case: the cases run in parallel, and another's temporary file must not count.
+        let caseFolder = folder.appendingPathComponent("round-trip-\(channels)")
+        try FileManager.default.createDirectory(at: caseFolder, withIntermediateDirectories: true)
+        let path = caseFolder.appendingPathComponent("image.png").path
         try image.write(path: path)
         #expect(try PNGImage.read(path: path) == image)
         // No temporary file is left beside it.
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        let names = try FileManager.default.contentsOfDirectory(atPath: caseFolder.path)
         #expect(!names.contains { $0.contains(".tmp-") })
     }
 
