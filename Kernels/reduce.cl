@@ -83,6 +83,14 @@ __kernel void reduce_serial_f32(__global float* out, __global const float* in, i
             const float v = *p;
             acc = REDUCE_OP(acc, v);
         }
+    } else if (reducedRank == 2) {
+        for (int r0 = 0; r0 < reducedShape8.s0; ++r0) {
+            const __global float* row = p + r0 * reducedStride8.s0;
+            for (int r1 = 0; r1 < reducedShape8.s1; ++r1) {
+                const float v = row[r1 * reducedStride8.s1];
+                acc = REDUCE_OP(acc, v);
+            }
+        }
     } else {
         for (int r = 0; r < reducedCount; ++r) {
             const float v = p[view_offset(r, reducedRank, reducedShape8, reducedStride8)];

@@ -12,6 +12,7 @@ extension KernelChecks {
         ]
         let serialCases: [KernelCheck.Case] = [
             .init([[300, 9]], [1]), .init([[3, 7, 300]], [1]), .init([[5, 6, 7, 80]], [0, 2]), .init([[257, 1]], [1]),
+            .init([[2, 300, 3, 2, 5]], [0, 2, 4]), .init([[600, 100]], [1]),
         ]
         let ops: [(String, (Tensor, [Int]) throws -> Tensor)] = [
             ("sum", { try $0.sum(axes: $1) }),

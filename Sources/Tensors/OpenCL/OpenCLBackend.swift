@@ -31,7 +31,11 @@ public final class OpenCLBackend: Backend {
         self.runtime = runtime
         self.name = "\(runtime.device.spec) \(runtime.device.name)"
         self.im2colLimit = max(1, im2colLimit)
+        self.isCPU = runtime.device.typeName == "cpu"
     }
+
+    /// A CPU device (PoCL): a work-item streaming its own contiguous run is as good as a group.
+    let isCPU: Bool
 
     // Kernel files, one per op family.
     static let elementwise = "elementwise.cl"
@@ -118,9 +122,10 @@ public final class OpenCLBackend: Backend {
         let (cl, identity, _, _) = op.definition
         let options = "-DREDUCE_OP(a,b)=\(cl) -DREDUCE_INIT=\(identity)"
         let label = "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])"
-        // A work-item per output where that keeps the cores busy and reads memory in order.
-        let keptContiguous = kept.strides[0].last == 1 && reducedCount <= 4096
-        if outCount >= 256 && (reducedCount <= 64 || keptContiguous) {
+        // A work-item per output where that keeps the cores busy and reads memory in order: short
+        // reductions, contiguous kept axes, and on a CPU any reduction of moderate length.
+        let serialLength = reducedCount <= 64 || (reducedCount <= 4096 && (kept.strides[0].last == 1 || isCPU))
+        if outCount >= 256 && serialLength {
             try runtime.launch(
                 try runtime.kernel("reduce_serial_f32", file: Self.reduceFile, options: options), global: [outCount],
                 [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(reducedCount),
