@@ -86,9 +86,22 @@ __kernel void col2im_f32(__global float* dx, int dxOffset, __global const float*
     }
 }
 
+// The panel width of matmul_panels_f32 (a build option: 32, or 16 on devices with 8-wide vectors).
+#ifndef PANEL
+#define PANEL 32
+#endif
+#if PANEL == 32
+#define VLOAD vload16
+#define VSTORE vstore16
+#else
+#define VLOAD vload8
+#define VSTORE vstore8
+#endif
+#define HALF (PANEL / 2)
+
 // im2col for the forward convolution written straight into matmul_panels_f32's layout: for
-// `batchCount` images, panel q of image b holds, for every row = (ci*KH + ky)*KW + kx, the 32
-// pixels q*32 ..< q*32+32 (zero past OH*OW): bp[((b*panels + q)*rows + row)*32 + j].
+// `batchCount` images, panel q of image b holds, for every row = (ci*KH + ky)*KW + kx, the PANEL
+// pixels q*PANEL ..< (q+1)*PANEL (zero past OH*OW): bp[((b*panels + q)*rows + row)*PANEL + j].
 // One work-item writes one row of one panel. Global [rows, panels, batchCount].
 __kernel void im2col_panels_f32(__global float* bp, __global const float* x, int xOffset, int batchCount,
                                 int C, int H, int W, int KH, int KW, int strideY, int strideX, int padY, int padX,
@@ -98,23 +111,23 @@ __kernel void im2col_panels_f32(__global float* bp, __global const float* x, int
     const int rows = C * KH * KW;
     if (row >= rows) return;
     const int kx = row % KW, ky = (row / KW) % KH, ci = row / (KW * KH);
-    const int spatial = OH * OW, panels = (spatial + 31) / 32;
-    __global float* out = bp + (((size_t)b * panels + panel) * rows + row) * 32;
+    const int spatial = OH * OW, panels = (spatial + PANEL - 1) / PANEL;
+    __global float* out = bp + (((size_t)b * panels + panel) * rows + row) * PANEL;
     const __global float* plane = x + xOffset + ((size_t)b * C + ci) * H * W;
-    const int p0 = panel * 32;
+    const int p0 = panel * PANEL;
     int oy = p0 / OW, ox = p0 % OW;
-    // All 32 pixels in one output row and inside the image, with stride 1: two 16-wide loads.
+    // All PANEL pixels in one output row and inside the image, with stride 1: two wide loads.
     const int iy = oy * strideY - padY + ky, ix = ox * strideX - padX + kx;
-    if (strideX == 1 && ox + 32 <= OW && iy >= 0 && iy < H && ix >= 0 && ix + 32 <= W) {
+    if (strideX == 1 && ox + PANEL <= OW && iy >= 0 && iy < H && ix >= 0 && ix + PANEL <= W) {
         const __global float* in = plane + iy * W + ix;
-        vstore16(vload16(0, in), 0, out);
-        vstore16(vload16(1, in), 1, out);
+        VSTORE(VLOAD(0, in), 0, out);
+        VSTORE(VLOAD(1, in), 1, out);
         return;
     }
     // Otherwise output row by output row: the image row is fixed within a run, so each element
     // costs one bounds test.
-    for (int j = 0; j < 32;) {
-        const int run = min(32 - j, OW - ox);
+    for (int j = 0; j < PANEL;) {
+        const int run = min(PANEL - j, OW - ox);
         const int y = oy * strideY - padY + ky;
         if (p0 + j >= spatial || y < 0 || y >= H) {
             for (int t = 0; t < run; ++t) out[j + t] = 0.0f;
@@ -132,9 +145,9 @@ __kernel void im2col_panels_f32(__global float* bp, __global const float* x, int
 }
 
 // im2col for the weight gradient in matmul_panels_f32's layout, with the contraction over images
-// and pixels: for group g, panel q holds for every k = b*OH*OW + pixel (b < batchCount) the 32
-// rows g*rowsPerGroup + q*32 + j (zero past the group's rows), where row = (ci*KH + ky)*KW + kx
-// indexes the unfolded input as in im2col_f32: bp[((g*panels + q)*K + k)*32 + j].
+// and pixels: for group g, panel q holds for every k = b*OH*OW + pixel (b < batchCount) the PANEL
+// rows g*rowsPerGroup + q*PANEL + j (zero past the group's rows), where row = (ci*KH + ky)*KW + kx
+// indexes the unfolded input as in im2col_f32: bp[((g*panels + q)*K + k)*PANEL + j].
 // One work-item writes one k of one panel. Global [K, panels, groups].
 __kernel void im2col_transposed_panels_f32(__global float* bp, __global const float* x, int xOffset, int batchCount,
                                            int C, int H, int W, int KH, int KW, int strideY, int strideX,
@@ -143,16 +156,16 @@ __kernel void im2col_transposed_panels_f32(__global float* bp, __global const fl
     const int k = get_global_id(0), panel = get_global_id(1), g = get_global_id(2);
     const int spatial = OH * OW, K = batchCount * spatial;
     if (k >= K) return;
-    const int panels = (rowsPerGroup + 31) / 32;
-    __global float* out = bp + (((size_t)g * panels + panel) * K + k) * 32;
+    const int panels = (rowsPerGroup + PANEL - 1) / PANEL;
+    __global float* out = bp + (((size_t)g * panels + panel) * K + k) * PANEL;
     const int pixel = k % spatial, b = k / spatial;
     const int oy = pixel / OW, ox = pixel % OW;
     const int y0 = oy * strideY - padY, x0 = ox * strideX - padX;
-    const int first = panel * 32, count = min(32, rowsPerGroup - first);
+    const int first = panel * PANEL, count = min(PANEL, rowsPerGroup - first);
     int row = g * rowsPerGroup + first;
     int kx = row % KW, ky = (row / KW) % KH, ci = row / (KW * KH);
     const __global float* image = x + xOffset + (size_t)b * C * H * W;
-    for (int j = 0; j < 32; ++j) {
+    for (int j = 0; j < PANEL; ++j) {
         float v = 0.0f;
         if (j < count) {
             const int iy = y0 + ky, ix = x0 + kx;

@@ -85,7 +85,24 @@ __kernel void matmul_f32(__global float* c, int cOffset, int cBatchStride,
 // same few cache sets, and the strip left the caches between uses (67 against 220 GFLOP/s for
 // 512x4608 * 4608x1024 on PoCL).
 
+// PANEL (a build option, 32 by default) is 32 on devices with 16-wide float vectors (AVX-512) and
+// 16 elsewhere: a 4 x PANEL block in eight PANEL/2-wide accumulators must fit the registers (with
+// AVX2's sixteen, a 4 x 32 block ran at half the speed of 4 x 16).
+#ifndef PANEL
 #define PANEL 32
+#endif
+#if PANEL == 32
+#define VEC float16
+#define VLOAD vload16
+#define VSTORE vstore16
+#elif PANEL == 16
+#define VEC float8
+#define VLOAD vload8
+#define VSTORE vstore8
+#else
+#error "PANEL must be 16 or 32"
+#endif
+#define HALF (PANEL / 2)
 
 // One work-item copies one k-row of one panel: global [K, panels, batch].
 __kernel void pack_panels_f32(__global float* bp, __global const float* b, int bOffset, int bBatchStride,
@@ -98,8 +115,8 @@ __kernel void pack_panels_f32(__global float* bp, __global const float* b, int b
     const __global float* in = b + bOffset + batch * bBatchStride + k * bRowStride;
     const int n0 = panel * PANEL;
     if (n0 + PANEL <= N && bColStride == 1) {
-        vstore16(vload16(0, in + n0), 0, out);
-        vstore16(vload16(0, in + n0 + 16), 1, out);
+        VSTORE(VLOAD(0, in + n0), 0, out);
+        VSTORE(VLOAD(0, in + n0 + HALF), 1, out);
         return;
     }
     for (int j = 0; j < PANEL; ++j) {
@@ -108,17 +125,17 @@ __kernel void pack_panels_f32(__global float* bp, __global const float* b, int b
     }
 }
 
-// C[b] (+)= A[b] * panels of B[b]: each work-item computes a 4 x 32 block of C in four pairs of
-// float16 accumulators; A is read through its strides. Panel q of batch b starts at
+// C[b] (+)= A[b] * panels of B[b]: each work-item computes a 4 x PANEL block of C in four pairs of
+// PANEL/2-wide accumulators; A is read through its strides. Panel q of batch b starts at
 // bp + bpOffset + b * bpBatchStride + q * bpPanelStride and holds K rows of PANEL floats
 // (pack_panels_f32 writes bpPanelStride = K * PANEL; im2col_panels_f32 may hold several groups'
 // rows in one panel). A[b][m][k] is a[aOffset + b*aBatchStride + m*aRowStride + (k / kSegment) *
 // aSegmentStride + (k % kSegment) * aColStride]. Global [ceil(M/4), panels, batch].
 #define PANEL_STORE(i) if (i < rows) { \
-    float16 lo = c##i##0, hi = c##i##1; \
-    if (accumulate) { lo += vload16(0, cr + i * N); hi += vload16(1, cr + i * N); } \
-    vstore16(lo, 0, cr + i * N); vstore16(hi, 1, cr + i * N); }
-#define PANEL_ROW(i) { const float16 x = (float16)(a##i[ka]); c##i##0 = fma(x, b0, c##i##0); c##i##1 = fma(x, b1, c##i##1); }
+    VEC lo = c##i##0, hi = c##i##1; \
+    if (accumulate) { lo += VLOAD(0, cr + i * N); hi += VLOAD(1, cr + i * N); } \
+    VSTORE(lo, 0, cr + i * N); VSTORE(hi, 1, cr + i * N); }
+#define PANEL_ROW(i) { const VEC x = (VEC)(a##i[ka]); c##i##0 = fma(x, b0, c##i##0); c##i##1 = fma(x, b1, c##i##1); }
 
 __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride,
                                 __global const float* a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
@@ -137,7 +154,7 @@ __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride
     const __global float* r1 = m0 + 1 < M ? r0 + aRowStride : r0;
     const __global float* r2 = m0 + 2 < M ? r0 + 2 * aRowStride : r0;
     const __global float* r3 = m0 + 3 < M ? r0 + 3 * aRowStride : r0;
-    float16 c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f, c30 = 0.0f, c31 = 0.0f;
+    VEC c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f, c30 = 0.0f, c31 = 0.0f;
     // A's columns may come in segments of kSegment, aSegmentStride apart (a weight gradient reads
     // the output gradient [N, O, pixels] as O rows of N segments); kSegment = K is a plain matrix.
     for (int k0 = 0, segment = 0; k0 < K; k0 += kSegment, segment += aSegmentStride) {
@@ -147,7 +164,7 @@ __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride
         const __global float* a3 = r3 + segment;
         const int count = min(kSegment, K - k0);
         for (int k = 0, ka = 0; k < count; ++k, ka += aColStride) {
-            const float16 b0 = vload16(0, br), b1 = vload16(1, br);
+            const VEC b0 = VLOAD(0, br), b1 = VLOAD(1, br);
             br += PANEL;
             PANEL_ROW(0) PANEL_ROW(1) PANEL_ROW(2) PANEL_ROW(3)
         }
@@ -160,8 +177,8 @@ __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride
     }
     // The last, partial panel: element by element.
     float block[4 * PANEL];
-    vstore16(c00, 0, block); vstore16(c01, 1, block); vstore16(c10, 2, block); vstore16(c11, 3, block);
-    vstore16(c20, 4, block); vstore16(c21, 5, block); vstore16(c30, 6, block); vstore16(c31, 7, block);
+    VSTORE(c00, 0, block); VSTORE(c01, 1, block); VSTORE(c10, 2, block); VSTORE(c11, 3, block);
+    VSTORE(c20, 4, block); VSTORE(c21, 5, block); VSTORE(c30, 6, block); VSTORE(c31, 7, block);
     const int columns = N - n0;
     for (int i = 0; i < rows; ++i, cr += N)
         for (int j = 0; j < columns; ++j) cr[j] = accumulate ? cr[j] + block[i * PANEL + j] : block[i * PANEL + j];

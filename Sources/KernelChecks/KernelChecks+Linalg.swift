@@ -30,6 +30,14 @@ extension KernelChecks {
             KernelCheck("pack_panels_f32 transposed B", family: "matmul", tolerance: tolerance, shapes: [
                 [[35, 9], [41, 9]], [[2, 16, 8], [2, 64, 8]],
             ]) { try $0[0].matmul($0[1], transposeOther: true) },
+            // The other panel width (16 on devices with 8-wide vectors, 32 with 16-wide ones).
+            KernelCheck("matmul_panels_f32 other panel width", family: "matmul", tolerance: tolerance, shapes: [
+                [[37, 45], [45, 70]], [[2, 21, 9], [9, 33]], [[35, 9], [41, 9]], [[16, 5], [5, 15]],
+            ]) { inputs in
+                try onOtherPanelWidth(inputs) { x in
+                    x[1].shape[1] == 9 && x[0].shape[1] == 9 ? try x[0].matmul(x[1], transposeOther: true) : try x[0].matmul(x[1])
+                }
+            },
         ]
     }
 
@@ -61,5 +69,14 @@ extension KernelChecks {
                 try inputs[0].conv2d(inputs[1], stride: (p[0], p[1]), padding: (p[2], p[3]), groups: p[4])
             },
         ]
+    }
+
+    /// `body` on a device of the same OpenCL runtime with the other panel width (16 ↔ 32), its
+    /// result brought back; the reference backend runs `body` as it is.
+    static func onOtherPanelWidth(_ inputs: [Tensor], _ body: ([Tensor]) throws -> Tensor) throws -> Tensor {
+        let home = inputs[0].device
+        guard let runtime = home.openCL, let backend = home.backend as? OpenCLBackend else { return try body(inputs) }
+        let device = Device.opencl(runtime, panelWidth: backend.panelWidth == 32 ? 16 : 32)
+        return try body(inputs.map { try $0.to(device) }).to(home)
     }
 }

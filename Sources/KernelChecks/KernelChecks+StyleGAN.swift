@@ -29,6 +29,14 @@ extension KernelChecks {
             .init([[2, 3, 6, 7], [4, 3, 2, 3]], [1, 1, 1, 0, 1]), .init([[1, 2, 5, 5], [3, 2, 3, 3]], [1, 1, 3, 3, 1]),
         ]
         let convTolerance = Tolerance(absolute: 2e-4, relative: 1e-5)
+        // The convolution and both its gradients (for L = Σ y·r with a fixed random r), flattened.
+        let convAndGradients: (([Tensor], [Int]) throws -> Tensor) = { inputs, p in
+            let leaves = inputs.map { $0.requiringGrad() }
+            let y = try conv(leaves, p)
+            let r = try Tensor.uniform(y.shape, seed: 99, on: y.device)
+            let grads = try gradients(of: (y * r).sum(), wrt: leaves)
+            return try Tensor.concat(([y] + grads).map { try $0.reshape([-1]) }, axis: 0)
+        }
         // 16 or more output channels per group: the weight gradient's im2col writes panels.
         let panelConvCases: [KernelCheck.Case] = [
             .init([[2, 3, 9, 11], [17, 3, 3, 3]], [1, 1, 1, 1, 1]), .init([[1, 4, 11, 13], [16, 4, 3, 3]], [2, 2, 1, 1, 1]),
@@ -67,6 +75,10 @@ extension KernelChecks {
             backward("im2col_transposed_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [1], conv),
             backward("im2col_transposed_panels_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance,
                      cases: panelConvCases, wrt: [1], conv),
+            KernelCheck("im2col_panels_f32 and im2col_transposed_panels_f32, the other panel width", family: "conv",
+                        tolerance: convTolerance, cases: panelConvCases) { inputs, p in
+                try onOtherPanelWidth(inputs) { try convAndGradients($0, p) }
+            },
             // Batches bigger than one im2col buffer run image by image; the weight gradient then
             // accumulates into dW (matmul_panels_f32 and matmul_f32 with accumulate set).
             KernelCheck("matmul_panels_f32 accumulate: conv2d and gradients in chunks of one image", family: "conv",
@@ -76,11 +88,7 @@ extension KernelChecks {
             ]) { inputs, p in
                 let home = inputs[0].device
                 let device = home.openCL.map { Device.opencl($0, im2colLimit: 1000) } ?? home
-                let leaves = try inputs.map { try $0.to(device).requiringGrad() }
-                let y = try conv(leaves, p)
-                let r = try Tensor.uniform(y.shape, seed: 99, on: device)
-                let grads = try gradients(of: (y * r).sum(), wrt: leaves)
-                return try Tensor.concat(([y] + grads).map { try $0.reshape([-1]) }, axis: 0).to(home)
+                return try convAndGradients(inputs.map { try $0.to(device) }, p).to(home)
             },
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),

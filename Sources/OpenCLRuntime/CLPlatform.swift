@@ -68,6 +68,8 @@ public struct CLDevice {
     public var maxAllocationBytes: UInt64 { (try? info(CL_DEVICE_MAX_MEM_ALLOC_SIZE, as: cl_ulong.self)) ?? 0 }
     public var computeUnits: Int { Int((try? info(CL_DEVICE_MAX_COMPUTE_UNITS, as: cl_uint.self)) ?? 0) }
     public var maxWorkGroupSize: Int { (try? info(CL_DEVICE_MAX_WORK_GROUP_SIZE, as: Int.self)) ?? 1 }
+    /// Floats in the device's native vector (16 with AVX-512 on PoCL, 8 with AVX2).
+    public var nativeFloatVectorWidth: Int { Int((try? info(CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, as: cl_uint.self)) ?? 1) }
     public var localMemoryBytes: UInt64 { (try? info(CL_DEVICE_LOCAL_MEM_SIZE, as: cl_ulong.self)) ?? 0 }
     public var supportsFP64: Bool { extensions.contains("cl_khr_fp64") }
 

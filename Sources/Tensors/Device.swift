@@ -26,9 +26,10 @@ public final class Device: CustomStringConvertible {
     public var openCL: OpenCLDevice? { (backend as? OpenCLBackend)?.runtime }
 
     /// A device of its own on `runtime` (not shared with `select`), e.g. to measure one pool;
-    /// `im2colLimit` bounds a convolution's im2col buffer (in elements, see `OpenCLBackend`).
-    public static func opencl(_ runtime: OpenCLDevice, im2colLimit: Int = 32 << 20) -> Device {
-        Device(backend: OpenCLBackend(runtime: runtime, im2colLimit: im2colLimit), spec: runtime.device.spec)
+    /// `im2colLimit` and `panelWidth` as in `OpenCLBackend` (nil: the device's choice).
+    public static func opencl(_ runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil) -> Device {
+        Device(backend: OpenCLBackend(runtime: runtime, im2colLimit: im2colLimit, panelWidth: panelWidth),
+               spec: runtime.device.spec)
     }
 
     private static var opened: [String: Device] = [:]

@@ -62,17 +62,17 @@ extension OpenCLBackend {
 
         if c.outPerGroup >= Self.panelMinimumRows {
             // im2col straight into the matmul's panels: one pass over the input, no repacking.
-            let panels = (c.spatial + Self.panelWidth - 1) / Self.panelWidth
-            let panelBuffer = try allocate(count: c.chunk * panels * c.rows * Self.panelWidth, dtype: x.dtype)
+            let panels = (c.spatial + panelWidth - 1) / panelWidth
+            let panelBuffer = try allocate(count: c.chunk * panels * c.rows * panelWidth, dtype: x.dtype)
             let panelMem = storage(panelBuffer).mem
-            let im2col = try runtime.kernel("im2col_panels_f32", file: Self.convFile)
+            let im2col = try runtime.kernel("im2col_panels_f32", file: Self.convFile, options: panelOptions)
             for start in stride(from: 0, to: c.batch, by: c.chunk) {
                 let count = min(c.chunk, c.batch - start)
                 try runtime.launch(im2col, global: [c.rows, panels, count],
                                    [.buffer(panelMem)] + c.im2colArguments(input, start: start, count: count))
                 for g in 0..<p.groups {
-                    let layout = PanelLayout(offset: g * c.rowsPerGroup * Self.panelWidth,
-                                             batchStride: panels * c.rows * Self.panelWidth, panelStride: c.rows * Self.panelWidth)
+                    let layout = PanelLayout(offset: g * c.rowsPerGroup * panelWidth,
+                                             batchStride: panels * c.rows * panelWidth, panelStride: c.rows * panelWidth)
                     try matmul(into: outMem, offset: (start * c.outChannels + g * c.outPerGroup) * c.spatial,
                                batchStride: c.outChannels * c.spatial, weight, c.weight(group: g), panels: panelMem, layout,
                                batch: count, m: c.outPerGroup, n: c.spatial, k: c.rowsPerGroup)
@@ -168,10 +168,10 @@ extension OpenCLBackend {
         if c.outPerGroup >= Self.panelMinimumRows {
             // im2col straight into panels over each group's rows, and g read in place as O rows
             // of one segment per image: no permuted copy of g, no repacking.
-            let panels = (c.rowsPerGroup + Self.panelWidth - 1) / Self.panelWidth
-            let panelBuffer = try allocate(count: p.groups * panels * Self.panelWidth * chunk * c.spatial, dtype: x.dtype)
+            let panels = (c.rowsPerGroup + panelWidth - 1) / panelWidth
+            let panelBuffer = try allocate(count: p.groups * panels * panelWidth * chunk * c.spatial, dtype: x.dtype)
             let panelMem = storage(panelBuffer).mem
-            let im2col = try runtime.kernel("im2col_transposed_panels_f32", file: Self.convFile)
+            let im2col = try runtime.kernel("im2col_transposed_panels_f32", file: Self.convFile, options: panelOptions)
             for start in stride(from: 0, to: c.batch, by: chunk) {
                 let count = min(chunk, c.batch - start)
                 let k = count * c.spatial
@@ -180,8 +180,8 @@ extension OpenCLBackend {
                 for group in 0..<p.groups {
                     let gradRows = MatrixLayout(offset: (start * c.outChannels + group * c.outPerGroup) * c.spatial,
                                                 batchStride: 0, rowStride: c.spatial, columnStride: 1)
-                    let layout = PanelLayout(offset: group * panels * k * Self.panelWidth, batchStride: 0,
-                                             panelStride: k * Self.panelWidth)
+                    let layout = PanelLayout(offset: group * panels * k * panelWidth, batchStride: 0,
+                                             panelStride: k * panelWidth)
                     try matmul(into: dwMem, offset: group * c.outPerGroup * c.rowsPerGroup, batchStride: 0,
                                storage(g).mem, gradRows, panels: panelMem, layout, batch: 1, m: c.outPerGroup,
                                n: c.rowsPerGroup, k: k, segments: (c.spatial, c.outChannels * c.spatial), accumulate: start > 0)

@@ -27,12 +27,30 @@ public final class OpenCLBackend: Backend {
     /// images (the weight gradient then accumulates over the chunks).
     public let im2colLimit: Int
 
-    public init(runtime: OpenCLDevice, im2colLimit: Int = 32 << 20) {
+    /// Columns per panel of `matmul_panels_f32`'s B: 32 on CPUs with 16-wide float vectors
+    /// (AVX-512), else 16 (see Kernels/matmul.cl). `SGAN_PANEL_WIDTH=16|32` overrides the choice.
+    public let panelWidth: Int
+
+    public init(runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil) {
         self.runtime = runtime
         self.name = "\(runtime.device.spec) \(runtime.device.name)"
         self.im2colLimit = max(1, im2colLimit)
         self.isCPU = runtime.device.typeName == "cpu"
+        let requested = panelWidth ?? ProcessInfo.processInfo.environment["SGAN_PANEL_WIDTH"].flatMap { Int($0) }
+        self.panelWidth = requested == 16 || requested == 32 ? requested! : Self.defaultPanelWidth(runtime.device)
     }
+
+    /// 32 on a CPU device whose native float vector holds 16 lanes and whose host has AVX-512
+    /// (`/proc/cpuinfo`, where there is one): with 16 vector registers (AVX2) a 4×32 block spills
+    /// and runs at half the speed of 4×16. 16 on GPUs and everything else.
+    static func defaultPanelWidth(_ device: CLDevice) -> Int {
+        guard device.typeName == "cpu", device.nativeFloatVectorWidth >= 16 else { return 16 }
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return 32 }
+        return cpuinfo.contains(" avx512f") ? 32 : 16
+    }
+
+    /// The build options of the kernels that read or write panels.
+    var panelOptions: String { "-DPANEL=\(panelWidth)" }
 
     /// A CPU device (PoCL): a work-item streaming its own contiguous run is as good as a group.
     let isCPU: Bool
@@ -198,23 +216,20 @@ public final class OpenCLBackend: Backend {
                 profileLabel: label)
             return
         }
-        let panels = (n + Self.panelWidth - 1) / Self.panelWidth
+        let panels = (n + panelWidth - 1) / panelWidth
         let packedBatches = bLayout.batchStride == 0 ? 1 : batch
-        let packed = try allocate(count: max(1, packedBatches * panels * Self.panelWidth * k), dtype: .float32)
+        let packed = try allocate(count: max(1, packedBatches * panels * panelWidth * k), dtype: .float32)
         let packedMem = storage(packed).mem
         try runtime.launch(
-            try runtime.kernel("pack_panels_f32", file: Self.matmulFile), global: [k, panels, packedBatches],
+            try runtime.kernel("pack_panels_f32", file: Self.matmulFile, options: panelOptions), global: [k, panels, packedBatches],
             [.buffer(packedMem), .buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride),
              .i(bLayout.columnStride), .i(n), .i(k)],
             profileLabel: "\(packedBatches)x[\(k)x\(n)]")
-        let layout = PanelLayout(offset: 0, batchStride: bLayout.batchStride == 0 ? 0 : panels * Self.panelWidth * k,
-                                 panelStride: k * Self.panelWidth)
+        let layout = PanelLayout(offset: 0, batchStride: bLayout.batchStride == 0 ? 0 : panels * panelWidth * k,
+                                 panelStride: k * panelWidth)
         try matmul(into: c, offset: offset, batchStride: batchStride, a, aLayout, panels: packedMem, layout,
                    batch: batch, m: m, n: n, k: k, accumulate: accumulate)
     }
-
-    /// Columns per panel of `matmul_panels_f32`'s B.
-    static let panelWidth = 32
 
     /// Where `matmul_panels_f32` finds B's panels: panel q of batch b starts at
     /// `offset + b·batchStride + q·panelStride` and holds k rows of `panelWidth` floats.
@@ -231,8 +246,8 @@ public final class OpenCLBackend: Backend {
                 panels: CLBuffer, _ layout: PanelLayout, batch: Int, m: Int, n: Int, k: Int,
                 segments: (length: Int, stride: Int)? = nil, accumulate: Bool = false) throws {
         try runtime.launch(
-            try runtime.kernel("matmul_panels_f32", file: Self.matmulFile),
-            global: [(m + 3) / 4, (n + Self.panelWidth - 1) / Self.panelWidth, batch],
+            try runtime.kernel("matmul_panels_f32", file: Self.matmulFile, options: panelOptions),
+            global: [(m + 3) / 4, (n + panelWidth - 1) / panelWidth, batch],
             [.buffer(c), .i(offset), .i(batchStride),
              .buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride),
              .buffer(panels), .i(layout.offset), .i(layout.batchStride), .i(layout.panelStride),
