@@ -21,8 +21,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var channelMax: Int? = nil
     public var mappingLayers: Int? = nil
     public var latentSize: Int? = nil
-    /// Training length in thousands of images.
-    public var kimg = 200.0
+    /// Training length in thousands of images; nil: the preset's.
+    public var kimg: Double? = nil
     /// Thousands of images per tick (the official `kimg_per_tick` is 4).
     public var tickKimg = 4.0
     /// Ticks between network snapshots and sample grids (the official default is 50).

@@ -12,6 +12,8 @@ public final class TrainingRun {
     let device: Device
     let dataset: ImageDataset
     let trainer: Trainer
+    /// How long the run trains, in thousands of images: `options.kimg`, else the preset's.
+    let totalKimg: Double
     let log: FileHandle
     let gridLatents: Tensor
     var tick = 0
@@ -29,11 +31,11 @@ public final class TrainingRun {
                 throw TrainingError("--resume latest: no snapshot under \(outdir); start a run without --resume first")
             }
             (folder, snapshot) = (latest.folder, latest.snapshot)
-            // The run continues with its own options, except for how long it trains.
+            // The run continues with its own options, except for how long it trains when --kimg is given.
             let saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: folder.appendingPathComponent("training_options.json")))
             let kimg = options.kimg
             options = saved
-            options.kimg = kimg
+            if let kimg { options.kimg = kimg }
         } else {
             if let resume {
                 guard FileManager.default.fileExists(atPath: resume) else { throw TrainingError("--resume: \(resume) does not exist") }
@@ -46,6 +48,7 @@ public final class TrainingRun {
         self.device = device
         dataset = try options.data.map(openDataset) ?? ProceduralDataset(resolution: options.proceduralResolution)
         let preset = try options.resolvedPreset(resolution: dataset.resolution, channels: dataset.channels)
+        totalKimg = options.kimg ?? Double(preset.totalKimg)
         switch preset.architecture {
         case .stylegan2: trainer = try StyleGAN2Trainer(preset: preset, options: options, device: device)
         case .stylegan1: trainer = try StyleGAN1Trainer(preset: preset, options: options, device: device)
@@ -100,12 +103,12 @@ public final class TrainingRun {
         log.write(Data((line + "\n").utf8))
     }
 
-    /// Trains until `options.kimg` thousand images, ticking every `tickKimg`.
+    /// Trains until `totalKimg` thousand images, ticking every `tickKimg`.
     public func run() throws {
         say("Training \(options.preset) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
         for note in dataset.notes { say("dataset: \(note)") }
         if trainer.curNimg == 0 { try writeGrid(name: "reals.png", images: realGrid()) }
-        let totalNimg = Int(options.kimg * 1000)
+        let totalNimg = Int(totalKimg * 1000)
         let startTime = Date()
         var tickStart = (nimg: trainer.curNimg, time: Date())
         var maintenance = 0.0

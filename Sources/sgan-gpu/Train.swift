@@ -110,7 +110,7 @@ struct Train: ParsableCommand {
         (o.batch, o.gamma, o.learningRate, o.mbstdGroup) = (batch, gamma, lrate, mbstdGroup)
         (o.channelBase, o.channelMax, o.mappingLayers, o.latentSize) = (cbase, cmax, map, zdim)
         (o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (tick, snap, metricsTicks, seed, mirror)
-        o.kimg = try kimg ?? Double(Preset.named(preset, resolution: 32).totalKimg)
+        o.kimg = kimg
         (o.gridColumns, o.gridRows) = parseGrid(grid, limit: 64)!
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
         let device = try Device.select(options.device)
