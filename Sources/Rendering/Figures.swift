@@ -64,7 +64,7 @@ public struct Figures {
     /// The style-mixing figure: the top row holds the column seeds' images, the left column the row
     /// seeds'; each mixed image takes the row's w for `styles` and the column's for the other layers.
     public func styleMixing(rowLatents: [[Float]], columnLatents: [[Float]], styles: Range<Int>) throws -> PNGImage {
-        let rowWs = try renderer.render(latents: rowLatents).ws, columnWs = try renderer.render(latents: columnLatents).ws
+        let rowWs = try renderer.ws(latents: rowLatents), columnWs = try renderer.ws(latents: columnLatents)
         let numWs = generator.numWs
         var mixed: [Tensor] = []
         for r in 0..<rowLatents.count {
@@ -94,7 +94,7 @@ public struct Figures {
     /// Per seed: random noise on all layers, no noise, coarse noise only, fine noise only, and the
     /// per-pixel standard deviation over `draws` noise draws (bright: the noise changes it most).
     public func noise(latents: [[Float]], draws: Int, seed: UInt64) throws -> PNGImage {
-        let ws = try renderer.render(latents: latents).ws
+        let ws = try renderer.ws(latents: latents)
         let (coarse, fine) = (try layers("coarse"), try? layers("fine"))
         let coarseMax = generator.resolution(ofW: coarse.upperBound - 1)
         let fineMin = fine.map { generator.resolution(ofW: $0.lowerBound) } ?? Int.max
@@ -126,19 +126,13 @@ public struct Figures {
     public func interpolation(latents: [[Float]], framesPerStep: Int, space: String) throws -> [PNGImage] {
         guard latents.count >= 2 else { throw RenderError.badArgument("interpolation needs at least two seeds or latents") }
         var frames: [PNGImage] = []
-        let ws = try renderer.render(latents: latents).ws
+        let ws = try renderer.ws(latents: latents)
         for i in 0..<(latents.count - 1) {
-            var batch: [Tensor] = []
-            for f in 0..<framesPerStep {
-                let t = Double(f) / Double(framesPerStep)
-                if space == "z" {
-                    let z = Figures.slerp(latents[i], latents[i + 1], t)
-                    batch.append(try renderer.render(latents: [z]).ws)
-                } else {
-                    batch.append(try ws.slice(axis: 0, i..<(i + 1)).lerp(ws.slice(axis: 0, (i + 1)..<(i + 2)), t))
-                }
-            }
-            frames += try Renderer.quantize(renderer.synthesize(ws: Tensor.concat(batch, axis: 0)))
+            let ts = (0..<framesPerStep).map { Double($0) / Double(framesPerStep) }
+            let batch = space == "z"
+                ? try renderer.ws(latents: ts.map { Figures.slerp(latents[i], latents[i + 1], $0) })
+                : try Tensor.concat(ts.map { try ws.slice(axis: 0, i..<(i + 1)).lerp(ws.slice(axis: 0, (i + 1)..<(i + 2)), $0) }, axis: 0)
+            frames += try Renderer.quantize(renderer.synthesize(ws: batch))
         }
         frames += try Renderer.quantize(renderer.synthesize(ws: ws.slice(axis: 0, (latents.count - 1)..<latents.count)))
         return frames

@@ -23,9 +23,14 @@ public struct Renderer {
     /// Images `[N, C, R, R]` and ws for latents `[N, z_dim]`, computed in batches.
     /// Random noise is drawn from a stream seeded by `noiseSeed`, so rendering is deterministic.
     public func render(latents: [[Float]], noiseSeed: UInt64 = 0) throws -> (images: Tensor, ws: Tensor) {
-        let z = try Tensor(latents.flatMap { $0 }, shape: [latents.count, generator.zDim], on: generator.device)
-        let ws = try GradMode.disabled { try generator.mapping(z, psi: psi, cutoff: cutoff) }
+        let ws = try ws(latents: latents)
         return (try synthesize(ws: ws, noiseSeed: noiseSeed), ws)
+    }
+
+    /// The ws `[N, num_ws, w_dim]` of latents `[N, z_dim]`: the mapping network with truncation only.
+    public func ws(latents: [[Float]]) throws -> Tensor {
+        let z = try Tensor(latents.flatMap { $0 }, shape: [latents.count, generator.zDim], on: generator.device)
+        return try GradMode.disabled { try generator.mapping(z, psi: psi, cutoff: cutoff) }
     }
 
     /// 8-bit images from `[N, C, H, W]` in [-1, 1]: `clamp(x·127.5 + 128, 0, 255)` truncated, as the official code quantises.
