@@ -20,6 +20,8 @@ public final class Prefetcher {
     /// Files that could not be read, with the reason (each is skipped; the run goes on).
     private var skipped: [String: String] = [:]
     private var reported = Set<String>()
+    /// The shuffled order of the current epoch (used by the background thread only).
+    private var permutation: (epoch: Int, order: [Int])? = nil
 
     /// Starts preparing batches from batch number `start`.
     public init(dataset: ImageDataset, batchSize: Int, mirror: Bool, seed: UInt64, start: Int = 0) {
@@ -54,10 +56,6 @@ public final class Prefetcher {
             condition.unlock()
             return false
         }
-        if produced - next >= depth {
-            condition.unlock()
-            return true
-        }
         let batch = produced
         condition.unlock()
         let result = Result { try self.batchValues(batch) }
@@ -73,17 +71,16 @@ public final class Prefetcher {
     func batchValues(_ b: Int) throws -> [Float] {
         let (r, c) = (dataset.resolution, dataset.channels)
         var out = [Float](repeating: 0, count: batchSize * c * r * r)
-        var permutationCache: (epoch: Int, order: [Int])? = nil
         for i in 0..<batchSize {
             let n = b * batchSize + i
             let epoch = n / dataset.count
-            if permutationCache?.epoch != epoch {
+            if permutation?.epoch != epoch {
                 var order = Array(0..<dataset.count)
                 var random = SeededGenerator(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch))
                 order.shuffle(using: &random)
-                permutationCache = (epoch, order)
+                permutation = (epoch, order)
             }
-            let index = permutationCache!.order[n % dataset.count]
+            let index = permutation!.order[n % dataset.count]
             var flipRandom = SeededGenerator(seed: seed ^ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
             let flip = mirror && flipRandom.next() & 1 == 1
             let pixels = try readSkippingBadFiles(index)
