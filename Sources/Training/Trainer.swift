@@ -24,14 +24,15 @@ protocol Trainer: AnyObject {
 }
 
 extension Trainer {
-    /// The name of the first parameter holding NaN or Inf, if any (one read per parameter).
+    /// The name of the first parameter holding NaN or Inf, if any. One read of the device: the
+    /// sum of every parameter's largest magnitude is finite exactly when all parameters are;
+    /// only when it is not are the parameters read one by one to name the culprit.
     func firstNonFiniteParameter() throws -> String? {
         try GradMode.disabled {
-            for (module, layer) in networks {
-                for (name, p) in layer.namedParameters() where !(try p.value.abs().max().item()).isFinite {
-                    return "\(module).\(name)"
-                }
-            }
+            let parameters = networks.flatMap { module, layer in layer.namedParameters().map { ("\(module).\($0.0)", $0.1) } }
+            let peaks = try parameters.map { try $0.1.value.abs().max().reshape([1]) }
+            guard let first = peaks.first, !(try peaks.dropFirst().reduce(first, +).item()).isFinite else { return nil }
+            for ((name, _), peak) in zip(parameters, peaks) where !(try peak.item()).isFinite { return name }
             return nil
         }
     }
