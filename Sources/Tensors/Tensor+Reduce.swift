@@ -8,15 +8,16 @@ extension Tensor {
         let keptShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
         let outShape = keepDims ? keptShape : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
         return Tensor(storage: result, shape: outShape, device: device).recorded(op.rawValue, [self]) { g, y in
-            let spread = try g.reshape(keptShape).expand(to: self.shape)
+            // The scale goes on the small gradient, before it is spread to the input's shape.
+            let scaled = try (scale == 1 ? g : g * scale).reshape(keptShape)
             switch op {
             case .sum:
-                return [scale == 1 ? spread : try spread * scale]
+                return [try scaled.expand(to: self.shape)]
             case .max, .min:
-                // Every element equal to the extreme gets the gradient.
+                // Every element equal to the extreme gets the gradient (broadcast by the product).
                 let extreme = try y.reshape(keptShape)
                 let beyond = op == .max ? try extreme.greater(self) : try self.greater(extreme)
-                return [try spread * (1.0 - beyond) * scale]
+                return [try (1.0 - beyond) * scaled]
             }
         }
     }
