@@ -18,6 +18,36 @@ int view_offset(int i, int rank, int8 shape8, int8 stride8)
     return offset;
 }
 
+// REDUCE_OP over the reduced elements first, first + step, ... of the run at `in` (the reduced
+// dims read through their shape and strides): a work-item's share of one output.
+float reduce_share(__global const float* in, int first, int step, int reducedCount,
+                   int reducedRank, int8 reducedShape8, int8 reducedStride8)
+{
+    float acc = REDUCE_INIT;
+    if (reducedRank == 1) {
+        // The reduced elements lie at one stride: no index arithmetic.
+        for (int r = first; r < reducedCount; r += step) {
+            const float v = in[r * reducedStride8.s0];
+            acc = REDUCE_OP(acc, v);
+        }
+    } else if (reducedRank == 2 && reducedShape8.s1 >= step) {
+        // An outer and an inner run (a bias gradient over N and H·W): nested loops.
+        for (int r0 = 0; r0 < reducedShape8.s0; ++r0) {
+            const __global float* row = in + r0 * reducedStride8.s0;
+            for (int r1 = first; r1 < reducedShape8.s1; r1 += step) {
+                const float v = row[r1 * reducedStride8.s1];
+                acc = REDUCE_OP(acc, v);
+            }
+        }
+    } else {
+        for (int r = first; r < reducedCount; r += step) {
+            const float v = in[view_offset(r, reducedRank, reducedShape8, reducedStride8)];
+            acc = REDUCE_OP(acc, v);
+        }
+    }
+    return acc;
+}
+
 // The input is read as [kept dims..., reduced dims...] through the given strides;
 // out[o] = scale * REDUCE_OP over the reduced elements of output o.
 __kernel void reduce_f32(__global float* out, __global const float* in, int reducedCount,
@@ -28,31 +58,8 @@ __kernel void reduce_f32(__global float* out, __global const float* in, int redu
     const int o = get_group_id(0);
     const int lid = get_local_id(0);
     const int groupSize = get_local_size(0);
-    const int base = view_offset(o, keptRank, keptShape8, keptStride8);
-    float acc = REDUCE_INIT;
-    if (reducedRank == 1) {
-        // The reduced elements lie at one stride: no index arithmetic.
-        const int step = reducedStride8.s0;
-        for (int r = lid; r < reducedCount; r += groupSize) {
-            const float v = in[base + r * step];
-            acc = REDUCE_OP(acc, v);
-        }
-    } else if (reducedRank == 2 && reducedShape8.s1 >= groupSize) {
-        // An outer and an inner run (a bias gradient over N and H·W): nested loops.
-        for (int r0 = 0; r0 < reducedShape8.s0; ++r0) {
-            const __global float* row = in + base + r0 * reducedStride8.s0;
-            for (int r1 = lid; r1 < reducedShape8.s1; r1 += groupSize) {
-                const float v = row[r1 * reducedStride8.s1];
-                acc = REDUCE_OP(acc, v);
-            }
-        }
-    } else {
-        for (int r = lid; r < reducedCount; r += groupSize) {
-            const float v = in[base + view_offset(r, reducedRank, reducedShape8, reducedStride8)];
-            acc = REDUCE_OP(acc, v);
-        }
-    }
-    scratch[lid] = acc;
+    scratch[lid] = reduce_share(in + view_offset(o, keptRank, keptShape8, keptStride8), lid, groupSize, reducedCount,
+                                reducedRank, reducedShape8, reducedStride8);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int width = groupSize / 2; width > 0; width /= 2) {
         if (lid < width) {
@@ -75,28 +82,7 @@ __kernel void reduce_serial_f32(__global float* out, __global const float* in, i
 {
     const int o = get_global_id(0);
     if (o >= outCount) return;
-    const __global float* p = in + view_offset(o, keptRank, keptShape8, keptStride8);
-    float acc = REDUCE_INIT;
-    if (reducedRank == 1) {
-        const int step = reducedStride8.s0;
-        for (int r = 0; r < reducedCount; ++r, p += step) {
-            const float v = *p;
-            acc = REDUCE_OP(acc, v);
-        }
-    } else if (reducedRank == 2) {
-        for (int r0 = 0; r0 < reducedShape8.s0; ++r0) {
-            const __global float* row = p + r0 * reducedStride8.s0;
-            for (int r1 = 0; r1 < reducedShape8.s1; ++r1) {
-                const float v = row[r1 * reducedStride8.s1];
-                acc = REDUCE_OP(acc, v);
-            }
-        }
-    } else {
-        for (int r = 0; r < reducedCount; ++r) {
-            const float v = p[view_offset(r, reducedRank, reducedShape8, reducedStride8)];
-            acc = REDUCE_OP(acc, v);
-        }
-    }
-    out[o] = acc * scale;
+    out[o] = reduce_share(in + view_offset(o, keptRank, keptShape8, keptStride8), 0, 1, reducedCount,
+                          reducedRank, reducedShape8, reducedStride8) * scale;
 }
 #endif
