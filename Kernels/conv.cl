@@ -97,7 +97,6 @@ __kernel void col2im_f32(__global float* dx, int dxOffset, __global const float*
 #define VLOAD vload8
 #define VSTORE vstore8
 #endif
-#define HALF (PANEL / 2)
 
 // im2col for the forward convolution written straight into matmul_panels_f32's layout: for
 // `batchCount` images, panel q of image b holds, for every row = (ci*KH + ky)*KW + kx, the PANEL

@@ -52,7 +52,6 @@ public struct CLDevice {
 
     public var name: String { (try? infoString(CL_DEVICE_NAME)) ?? "?" }
     public var version: String { (try? infoString(CL_DEVICE_VERSION)) ?? "?" }
-    public var driverVersion: String { (try? infoString(CL_DRIVER_VERSION)) ?? "?" }
     public var extensions: String { (try? infoString(CL_DEVICE_EXTENSIONS)) ?? "" }
 
     /// `gpu`, `cpu`, `accelerator` or `other`.
@@ -70,7 +69,6 @@ public struct CLDevice {
     public var maxWorkGroupSize: Int { (try? info(CL_DEVICE_MAX_WORK_GROUP_SIZE, as: Int.self)) ?? 1 }
     /// Floats in the device's native vector (16 with AVX-512 on PoCL, 8 with AVX2).
     public var nativeFloatVectorWidth: Int { Int((try? info(CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, as: cl_uint.self)) ?? 1) }
-    public var localMemoryBytes: UInt64 { (try? info(CL_DEVICE_LOCAL_MEM_SIZE, as: cl_ulong.self)) ?? 0 }
     public var supportsFP64: Bool { extensions.contains("cl_khr_fp64") }
 
     /// The spelling `--device` accepts for this device: `opencl:P:D`.

@@ -15,13 +15,6 @@ public enum DType: String, CaseIterable, Sendable {
         }
     }
 
-    /// The suffix of this type's kernel names (`matmul_f32`).
-    public var kernelSuffix: String {
-        switch self {
-        case .float32: return "f32"
-        case .float64: return "f64"
-        }
-    }
 
     /// `value` rounded to what this type can hold.
     @inlinable

@@ -74,7 +74,7 @@ extension Tensor {
 
     /// A copy with storage of its own (no gradient history).
     public func copy() throws -> Tensor {
-        try GradMode.disabled { try stridedCopy(shape: shape, offset: 0, strides: Shape.strides(shape)) }.detached()
+        try stridedCopy(shape: shape, offset: 0, strides: Shape.strides(shape))
     }
 
     /// This tensor repeated along dimensions of size 1 (and new leading ones) to `target`.

@@ -3,7 +3,7 @@
 /// Tensors have reference semantics and are immutable: every op returns a new tensor.
 /// (Optimizers update parameter storage in place; nothing else writes to a tensor.)
 /// While gradients are recorded (`GradMode`), an op on a tensor that `requiresGrad` records
-/// how to differentiate it; see `Tensor+Autograd.swift`.
+/// how to differentiate it; see `Autograd.swift`.
 /// Ops throw `TensorError` (naming the op and the shapes) for bad arguments and the
 /// backend's error (an OpenCL call and status) when a device fails.
 public final class Tensor: CustomStringConvertible {

@@ -36,6 +36,7 @@ public final class OpenCLBackend: Backend {
         self.name = "\(runtime.device.spec) \(runtime.device.name)"
         self.im2colLimit = max(1, im2colLimit)
         self.isCPU = runtime.device.typeName == "cpu"
+        self.maxWorkGroupSize = runtime.device.maxWorkGroupSize
         let requested = panelWidth ?? ProcessInfo.processInfo.environment["SGAN_PANEL_WIDTH"].flatMap { Int($0) }
         self.panelWidth = requested == 16 || requested == 32 ? requested! : Self.defaultPanelWidth(runtime.device)
     }
@@ -54,6 +55,8 @@ public final class OpenCLBackend: Backend {
 
     /// A CPU device (PoCL): a work-item streaming its own contiguous run is as good as a group.
     let isCPU: Bool
+    /// The device's largest work-group (read once: reductions size their groups by it).
+    let maxWorkGroupSize: Int
 
     // Kernel files, one per op family.
     static let elementwise = "elementwise.cl"
@@ -139,7 +142,6 @@ public final class OpenCLBackend: Backend {
         let out = try allocate(count: outCount, dtype: x.dtype)
         let (cl, identity, _, _) = op.definition
         let options = "-DREDUCE_OP(a,b)=\(cl) -DREDUCE_INIT=\(identity)"
-        let label = "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])"
         // A work-item per output where that keeps the cores busy and reads memory in order: short
         // reductions, contiguous kept axes, and on a CPU any reduction of moderate length.
         let serialLength = reducedCount <= 64 || (reducedCount <= 4096 && (kept.strides[0].last == 1 || isCPU))
@@ -150,12 +152,12 @@ public final class OpenCLBackend: Backend {
                  .i(kept.shape.count), .ints(kept.shape), .ints(kept.strides[0]),
                  .i(reduced.shape.count), .ints(reduced.shape), .ints(reduced.strides[0]),
                  .float(Float(scale)), .i(outCount)],
-                profileLabel: label)
+                profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
             return out
         }
         var group = 1
         while group < min(reducedCount, 256) { group *= 2 }
-        group = min(group, runtime.device.maxWorkGroupSize)
+        group = min(group, maxWorkGroupSize)
         while group & (group - 1) != 0 { group &= group - 1 }  // a power of two for the tree
         let kernel = try runtime.kernel("reduce_f32", file: Self.reduceFile, options: options)
         try runtime.launch(
@@ -164,7 +166,7 @@ public final class OpenCLBackend: Backend {
              .i(kept.shape.count), .ints(kept.shape), .ints(kept.strides[0]),
              .i(reduced.shape.count), .ints(reduced.shape), .ints(reduced.strides[0]),
              .float(Float(scale)), .local(bytes: group * 4)],
-            profileLabel: label)
+            profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
         return out
     }
 
@@ -184,27 +186,23 @@ public final class OpenCLBackend: Backend {
     public func matmul(_ a: Storage, _ aLayout: MatrixLayout, _ b: Storage, _ bLayout: MatrixLayout,
                        batch: Int, m: Int, n: Int, k: Int) throws -> Storage {
         let out = try allocate(count: batch * m * n, dtype: a.dtype)
-        try matmul(into: storage(out).mem, offset: 0, batchStride: m * n, a, aLayout, b, bLayout, batch: batch, m: m, n: n, k: k)
-        return out
-    }
-
-    /// C[b] = A[b]·B[b] written (or, with `accumulate`, added) at `offset + b * batchStride` of `c`;
-    /// rows of C are contiguous. `matmul_f32` below `panelMinimumRows` rows, else B packed into
-    /// panels for `matmul_panels_f32`.
-    func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: Storage, _ aLayout: MatrixLayout,
-                _ b: Storage, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int) throws {
-        try matmul(into: c, offset: offset, batchStride: batchStride, storage(a).mem, aLayout, storage(b).mem, bLayout,
+        try matmul(into: storage(out).mem, offset: 0, batchStride: m * n, storage(a).mem, aLayout, storage(b).mem, bLayout,
                    batch: batch, m: m, n: n, k: k)
+        return out
     }
 
     /// Products with at least this many rows copy B into column panels first (`pack_panels_f32`):
     /// the extra pass over B costs about 1/M of the product and makes its reads contiguous.
     static let panelMinimumRows = 16
 
+    /// C[b] = A[b]·B[b] written (or, with `accumulate`, added) at `offset + b * batchStride` of `c`;
+    /// rows of C are contiguous. `matmul_f32` below `panelMinimumRows` rows, else B packed into
+    /// panels for `matmul_panels_f32`.
     func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: CLBuffer, _ aLayout: MatrixLayout,
                 _ b: CLBuffer, _ bLayout: MatrixLayout, batch: Int, m: Int, n: Int, k: Int,
                 accumulate: Bool = false) throws {
-        let label = "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)\(bLayout.columnStride == 1 ? "" : "ᵀ")]"
+        // Built only when profiling (launch takes the label as an autoclosure).
+        func label() -> String { "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)\(bLayout.columnStride == 1 ? "" : "ᵀ")]" }
         let aArguments: [KernelArg] = [.buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride)]
         guard m >= Self.panelMinimumRows else {
             let kernel = try runtime.kernel("matmul_f32", file: Self.matmulFile)
@@ -213,7 +211,7 @@ public final class OpenCLBackend: Backend {
                 [.buffer(c), .i(offset), .i(batchStride)] + aArguments +
                 [.buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride), .i(bLayout.columnStride),
                  .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
-                profileLabel: label)
+                profileLabel: label())
             return
         }
         let panels = (n + panelWidth - 1) / panelWidth
