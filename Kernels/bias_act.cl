@@ -20,15 +20,18 @@ __kernel void bias_act_f32(__global float* y, __global const float* x, __global 
 }
 #endif
 
+#ifdef SLOPE
 // dx = dy * gain * act'(.) where |y| < clampValue (or no clamp), computed from the output y:
-// lrelu's slope is 1 where y > 0, else alpha (isLeaky = 1); linear's is 1.
+// SLOPE(y, alpha) comes from the build options, the slope at output y (lrelu: 1 where y > 0,
+// else alpha; linear: 1).
 __kernel void bias_act_grad_f32(__global float* dx, __global const float* dy, __global const float* y, int n,
-                                int isLeaky, float alpha, float gain, float clampValue)
+                                float alpha, float gain, float clampValue)
 {
     const int i = get_global_id(0);
     if (i >= n) return;
     const float out = y[i];
-    float slope = isLeaky && !(out > 0.0f) ? alpha : 1.0f;
+    float slope = SLOPE(out, alpha);
     if (clampValue >= 0.0f && !(fabs(out) < clampValue)) slope = 0.0f;
     dx[i] = dy[i] * slope * gain;
 }
+#endif

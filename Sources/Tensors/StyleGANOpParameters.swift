@@ -8,6 +8,13 @@ public enum Activation: String, Sendable, CaseIterable {
 
     /// The OpenCL expression in `v` and `alpha`.
     var cl: String { self == .lrelu ? "(v>0.0f?v:v*alpha)" : "(v)" }
+    /// The OpenCL expression of the slope in the output `y` (the activations keep the sign).
+    var slopeCL: String { self == .lrelu ? "(y>0.0f?1.0f:alpha)" : "(1.0f)" }
+
+    /// The activation of `v` (the reference backend's side of `cl`).
+    func callAsFunction(_ v: Double, alpha: Double) -> Double { self == .lrelu && !(v > 0) ? v * alpha : v }
+    /// The slope at output `y` (the reference backend's side of `slopeCL`).
+    func slope(output y: Double, alpha: Double) -> Double { self == .lrelu && !(y > 0) ? alpha : 1 }
 
     /// The official default gain: √2 for lrelu, 1 for linear.
     public var defaultGain: Double { self == .lrelu ? 2.0.squareRoot() : 1 }
@@ -32,11 +39,11 @@ public struct BiasActParameters: Equatable, Sendable {
     /// The derivative's slope for an output value (1 or alpha, 0 where clamped), times gain.
     func slope(output y: Double) -> Double {
         if let clamp, !(Swift.abs(y) < clamp) { return 0 }
-        return (activation == .lrelu && !(y > 0) ? alpha : 1) * gain
+        return activation.slope(output: y, alpha: alpha) * gain
     }
 
     func apply(_ v: Double) -> Double {
-        var out = (activation == .lrelu && !(v > 0) ? v * alpha : v) * gain
+        var out = activation(v, alpha: alpha) * gain
         if let clamp { out = Swift.min(Swift.max(out, -clamp), clamp) }
         return out
     }

@@ -20,11 +20,11 @@ extension OpenCLBackend {
 
     public func biasActGrad(_ dy: Storage, output y: Storage, _ p: BiasActParameters) throws -> Storage {
         let out = try allocate(count: dy.count, dtype: dy.dtype)
-        let kernel = try runtime.kernel("bias_act_grad_f32", file: Self.biasActFile)
+        let kernel = try runtime.kernel("bias_act_grad_f32", file: Self.biasActFile, options: "-DSLOPE(y,alpha)=\(p.activation.slopeCL)")
         try runtime.launch(
             kernel, global: [dy.count],
             [.buffer(storage(out).mem), .buffer(storage(dy).mem), .buffer(storage(y).mem), .i(dy.count),
-             .i(p.activation == .lrelu ? 1 : 0), .float(Float(p.alpha)), .float(Float(p.gain)),
+             .float(Float(p.alpha)), .float(Float(p.gain)),
              .float(Float(p.clamp ?? -1))])
         return out
     }
