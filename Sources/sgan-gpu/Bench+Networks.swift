@@ -45,16 +45,7 @@ struct NetworkBenchmark {
         var batch = 0
         /// Images per second of `body`, which processes `images` images.
         func median(images: Int = n, _ body: () throws -> Void) throws -> Double {
-            try body()
-            try device.backend.synchronize()
-            var times: [Double] = []
-            for _ in 0..<runs {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try body()
-                try device.backend.synchronize()
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-            return Double(images) / times.sorted()[times.count / 2]
+            Double(images) / (try medianSeconds(on: device, runs: runs, body))
         }
         func phases(_ list: [StyleGAN2Trainer.Phase]) throws {
             var random = trainer.batchRandom(batch)

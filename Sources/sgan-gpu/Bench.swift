@@ -95,17 +95,24 @@ struct KernelBenchmark {
         let tensors = try inputs.enumerated().map { i, shape in
             try Tensor.uniform(shape, seed: UInt64(i + 1), on: device)
         }
-        _ = try body(tensors).toArray()
-        var times: [Double] = []
-        for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try body(tensors)
-            try device.backend.synchronize()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        let median = times.sorted()[times.count / 2]
+        let median = try medianSeconds(on: device, runs: runs) { _ = try body(tensors) }
         return (median, flops / median / 1e9)
     }
+}
+
+/// Median wall-clock seconds of `runs` runs of `body`, each waited for on the device, after one
+/// warm-up run.
+func medianSeconds(on device: Device, runs: Int, _ body: () throws -> Void) throws -> Double {
+    try body()
+    try device.backend.synchronize()
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        try device.backend.synchronize()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
 }
 
 /// Peak resident memory of this process in GiB (VmHWM of /proc/self/status).
