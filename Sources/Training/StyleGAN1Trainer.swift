@@ -61,16 +61,9 @@ public final class StyleGAN1Trainer {
 
     /// Style mixing over the active layers, `dlatent_avg` tracked, random noise.
     func runG(_ z: Tensor, lod: Double, random: RandomStream, mixing: inout SeededGenerator) throws -> Tensor {
-        var ws = try G.ws(z, updateAverage: true)
-        let activeLayers = G.numWs - 2 * Int(lod.rounded(.down))
-        if preset.styleMixingProb > 0 && activeLayers > 1 {
-            var cutoff = 1 + Int(mixing.next() % UInt64(activeLayers - 1))
-            if mixing.uniform(0...1) >= preset.styleMixingProb { cutoff = activeLayers }
-            if cutoff < G.numWs {
-                let other = try G.ws(random.normal(z.shape, on: device))
-                ws = try Tensor.concat([ws.slice(axis: 1, 0..<cutoff), other.slice(axis: 1, cutoff..<G.numWs)], axis: 1)
-            }
-        }
+        let ws = try TrainingStep.mixStyles(
+            G.ws(z, updateAverage: true), activeLayers: G.numWs - 2 * Int(lod.rounded(.down)),
+            probability: preset.styleMixingProb, mixing: &mixing) { try G.ws(random.normal(z.shape, on: device)) }
         return try G.synthesis(ws, lod: lod, noiseMode: .random, random: random)
     }
 

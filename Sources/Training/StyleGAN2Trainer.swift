@@ -50,16 +50,9 @@ public final class StyleGAN2Trainer {
     /// The official `run_G`: mapping (which tracks w_avg in training), style mixing with one random
     /// crossover per batch, and synthesis with random noise and the non-fused modulated convolution.
     func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator) throws -> (img: Tensor, ws: Tensor) {
-        var ws = try G.mapping(z, updateWAvg: true)
-        let numWs = G.numWs
-        if preset.styleMixingProb > 0 {
-            var cutoff = 1 + Int(mixing.next() % UInt64(numWs - 1))
-            if mixing.uniform(0...1) >= preset.styleMixingProb { cutoff = numWs }
-            if cutoff < numWs {
-                let other = try G.mapping(random.normal(z.shape, on: device), updateWAvg: false)
-                ws = try Tensor.concat([ws.slice(axis: 1, 0..<cutoff), other.slice(axis: 1, cutoff..<numWs)], axis: 1)
-            }
-        }
+        let ws = try TrainingStep.mixStyles(
+            G.mapping(z, updateWAvg: true), activeLayers: G.numWs, probability: preset.styleMixingProb,
+            mixing: &mixing) { try G.mapping(random.normal(z.shape, on: device), updateWAvg: false) }
         let img = try G.synthesis(ws, noiseMode: .random, fused: false, random: random)
         return (img, ws)
     }

@@ -20,6 +20,19 @@ enum TrainingStep {
         }
     }
 
+    /// Style mixing with one random crossover per batch: with `probability`, the layers from a
+    /// cutoff drawn among the first `activeLayers` on take their w from `other()` (v1 mixes only
+    /// among the layers of the resolutions grown so far).
+    static func mixStyles(_ ws: Tensor, activeLayers: Int, probability: Double, mixing: inout SeededGenerator,
+                          other: () throws -> Tensor) throws -> Tensor {
+        let numWs = ws.shape[1]
+        guard probability > 0 && activeLayers > 1 else { return ws }
+        var cutoff = 1 + Int(mixing.next() % UInt64(activeLayers - 1))
+        if mixing.uniform(0...1) >= probability { cutoff = activeLayers }
+        guard cutoff < numWs else { return ws }
+        return try Tensor.concat([ws.slice(axis: 1, 0..<cutoff), other().slice(axis: 1, cutoff..<numWs)], axis: 1)
+    }
+
     /// Batch `batch`'s randomness, a function of the run's seed and the batch number alone (so that a
     /// resumed run draws what the uninterrupted one would): device normals, and host draws for mixing.
     static func random(seed: UInt64, batch: Int) -> (stream: RandomStream, mixing: SeededGenerator) {
