@@ -51,21 +51,22 @@ open class Layer {
     }
 
     /// Replaces every parameter and buffer with the tensor of the same key in `state`.
-    /// Throws naming the first key that is missing, unexpected or of another shape.
-    public func load(_ state: [String: Tensor]) throws {
+    /// Throws naming the first key that is missing, unexpected or of another shape, written
+    /// after `keyPrefix` (the module in a network file, such as `G_ema.`).
+    public func load(_ state: [String: Tensor], keyPrefix: String = "") throws {
         let params = namedParameters(), buffers = namedBuffers()
         let known = Set(params.map(\.0) + buffers.map(\.0))
         if let extra = state.keys.sorted().first(where: { !known.contains($0) }) {
-            throw NetworkError.unexpectedTensor(extra)
+            throw NetworkError.unexpectedTensor(keyPrefix + extra)
         }
         for (key, p) in params {
-            guard let t = state[key] else { throw NetworkError.missingTensor(key) }
-            guard t.shape == p.shape else { throw NetworkError.shapeMismatch(key, expected: p.shape, found: t.shape) }
+            guard let t = state[key] else { throw NetworkError.missingTensor(keyPrefix + key) }
+            guard t.shape == p.shape else { throw NetworkError.shapeMismatch(keyPrefix + key, expected: p.shape, found: t.shape) }
             try p.assign(t.to(device))
         }
         for (key, b) in buffers {
-            guard let t = state[key] else { throw NetworkError.missingTensor(key) }
-            guard t.shape == b.shape else { throw NetworkError.shapeMismatch(key, expected: b.shape, found: t.shape) }
+            guard let t = state[key] else { throw NetworkError.missingTensor(keyPrefix + key) }
+            guard t.shape == b.shape else { throw NetworkError.shapeMismatch(keyPrefix + key, expected: b.shape, found: t.shape) }
             b.value = try t.to(device)
         }
     }

@@ -139,31 +139,18 @@ public enum NetworkFile {
                 for name in ["G", "G_ema"] {
                     guard let state = parsed.modules[name] else { continue }
                     let g = try generator(config)
-                    try load(g, state, module: name)
+                    try g.load(state, keyPrefix: "\(name).")
                     generators[name] = g
                 }
             }
             var d: D? = nil
             if let state = parsed.modules["D"] {
                 d = try discriminator(try parsed.config(discriminatorKwargsKey, DC.self))
-                try load(d!, state, module: "D")
+                try d!.load(state, keyPrefix: "D.")
             }
             return (generators["G"], d, generators["G_ema"])
         } catch let error as NetworkError {
             throw parsed.fail(error.description)
-        }
-    }
-
-    static func load(_ layer: Layer, _ state: [String: Tensor], module: String) throws {
-        do {
-            try layer.load(state)
-        } catch let error as NetworkError {
-            switch error {
-            case .missingTensor(let key): throw NetworkError.missingTensor("\(module).\(key)")
-            case .unexpectedTensor(let key): throw NetworkError.unexpectedTensor("\(module).\(key)")
-            case .shapeMismatch(let key, let expected, let found): throw NetworkError.shapeMismatch("\(module).\(key)", expected: expected, found: found)
-            default: throw error
-            }
         }
     }
 
