@@ -40,6 +40,18 @@ enum Snapshot {
         }
     }
 
+    /// Resuming from the snapshot at `path`: the saved networks' weights copied into the live ones
+    /// (G, D, G_ema as read from the file), and both optimizers restored. Returns the file for the
+    /// counters and any other `train.*` tensor.
+    static func resume(from path: String, device: Device, networks: [(saved: Layer, live: Layer)],
+                       optG: Adam, G: Layer, optD: Adam, D: Layer) throws -> Reader {
+        for (saved, live) in networks { try copyWeights(from: saved, to: live) }
+        let snapshot = try Reader(path: path, device: device)
+        try snapshot.restore(optG, named: "G", over: G, step: snapshot.state.optGStep)
+        try snapshot.restore(optD, named: "D", over: D, step: snapshot.state.optDStep)
+        return snapshot
+    }
+
     /// Copies every parameter and buffer of `source` into `destination` (same configuration): new
     /// storage, so that optimizer steps on one (in place) never reach the other.
     static func copyWeights(from source: Layer, to destination: Layer) throws {

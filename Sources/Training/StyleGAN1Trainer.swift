@@ -140,11 +140,11 @@ public final class StyleGAN1Trainer {
               let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
             throw TrainingError("\(path) is not a StyleGAN (v1) training snapshot with G, D and G_ema")
         }
-        for (source, destination) in [(g as Layer, G as Layer), (d, D), (gEma, G_ema)] { try Snapshot.copyWeights(from: source, to: destination) }
-        let snapshot = try Snapshot.Reader(path: path, device: device)
-        let state = snapshot.state
-        try snapshot.restore(optG, named: "G", over: G, step: state.optGStep)
-        try snapshot.restore(optD, named: "D", over: D, step: state.optDStep)
+        guard g.config == G.config, d.config == D.config else {
+            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name) gives; resume with the run's own options")
+        }
+        let state = try Snapshot.resume(from: path, device: device, networks: [(g, G), (d, D), (gEma, G_ema)],
+                                        optG: optG, G: G, optD: optD, D: D).state
         batchIndex = state.batchIndex
         curNimg = state.curNimg
         if let saved = state.optimizerLod, saved.count == 2 { optimizerLod = (saved[0], saved[1]) } else { optimizerLod = lodRange(currentLod) }

@@ -172,12 +172,10 @@ public final class StyleGAN2Trainer {
         guard g.config == G.config, d.config == D.config else {
             throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name) gives; resume with the run's own options")
         }
-        for (source, destination) in [(g as Layer, G as Layer), (d, D), (gEma, G_ema)] { try Snapshot.copyWeights(from: source, to: destination) }
-        let snapshot = try Snapshot.Reader(path: path, device: device)
+        let snapshot = try Snapshot.resume(from: path, device: device, networks: [(g, G), (d, D), (gEma, G_ema)],
+                                           optG: optG, G: G, optD: optD, D: D)
         let state = snapshot.state
         plMean = try snapshot.tensor("train.pl_mean")
-        try snapshot.restore(optG, named: "G", over: G, step: state.optGStep)
-        try snapshot.restore(optD, named: "D", over: D, step: state.optDStep)
         batchIndex = state.batchIndex
         curNimg = state.curNimg
         return state
