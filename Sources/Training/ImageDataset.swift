@@ -17,6 +17,20 @@ public protocol ImageDataset: AnyObject {
     var notes: [String] { get }
 }
 
+/// Planar floats `[C, R, R]` from interleaved 8-bit pixels `[R, R, C]`: `p / divisor + offset`
+/// (training's `x / 127.5 − 1`), mirrored left to right with `flip`.
+func planarFloats(_ pixels: [UInt8], resolution r: Int, channels c: Int, divisor: Float = 1, offset: Float = 0,
+                  flip: Bool = false) -> [Float] {
+    var out = [Float](repeating: 0, count: c * r * r)
+    for y in 0..<r {
+        for x in 0..<r {
+            let source = (y * r + (flip ? r - 1 - x : x)) * c
+            for ch in 0..<c { out[(ch * r + y) * r + x] = Float(pixels[source + ch]) / divisor + offset }
+        }
+    }
+    return out
+}
+
 extension ImageDataset {
     public var notes: [String] { [] }
 }

@@ -83,13 +83,9 @@ public final class Prefetcher {
             let index = permutation!.order[n % dataset.count]
             var flipRandom = SeededGenerator(seed: seed ^ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
             let flip = mirror && flipRandom.next() & 1 == 1
-            let pixels = try readSkippingBadFiles(index)
-            for y in 0..<r {
-                for x in 0..<r {
-                    let source = (y * r + (flip ? r - 1 - x : x)) * c
-                    for ch in 0..<c { out[((i * c + ch) * r + y) * r + x] = Float(pixels[source + ch]) / 127.5 - 1 }
-                }
-            }
+            let image = planarFloats(try readSkippingBadFiles(index), resolution: r, channels: c, divisor: 127.5,
+                                     offset: -1, flip: flip)
+            out.replaceSubrange((i * c * r * r)..<((i + 1) * c * r * r), with: image)
         }
         return out
     }

@@ -28,11 +28,8 @@ public enum SlicedWasserstein {
         // Reals: the first `count` images of a seeded permutation.
         var order = Array(0..<dataset.count)
         order.shuffle(using: &random)
-        let reals = try (0..<count).map { i -> [Float] in
-            let pixels = try dataset.pixels(at: order[i % order.count])
-            var chw = [Float](repeating: 0, count: c * r * r)
-            for p in 0..<(r * r) { for ch in 0..<c { chw[ch * r * r + p] = Float(pixels[p * c + ch]) } }
-            return chw
+        let reals = try (0..<count).map { i in
+            planarFloats(try dataset.pixels(at: order[i % order.count]), resolution: r, channels: c)
         }
         // Fakes, quantised to 8 bits as the original does.
         var renderer = Renderer(generator: generator)
@@ -40,11 +37,7 @@ public enum SlicedWasserstein {
         var numpy = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed &+ 123_456))
         let latents = (0..<count).map { _ in numpy.randn(generator.zDim).map { Float($0) } }
         let pngs = try Renderer.quantize(renderer.render(latents: latents).images)
-        let fakes = pngs.map { png -> [Float] in
-            var chw = [Float](repeating: 0, count: c * r * r)
-            for p in 0..<(r * r) { for ch in 0..<c { chw[ch * r * r + p] = Float(png.pixels[p * c + ch]) } }
-            return chw
-        }
+        let fakes = pngs.map { planarFloats($0.pixels, resolution: r, channels: c) }
         var levels = 0
         var res = r
         while res >= 16 { levels += 1; res /= 2 }

@@ -231,12 +231,9 @@ public final class TrainingRun {
     /// The first grid's worth of training images.
     func realGrid() throws -> Tensor {
         let count = options.gridColumns * options.gridRows
-        let values = try (0..<count).flatMap { i -> [Float] in
-            let pixels = try dataset.pixels(at: i % dataset.count)
-            let (r, c) = (dataset.resolution, dataset.channels)
-            var out = [Float](repeating: 0, count: c * r * r)
-            for p in 0..<(r * r) { for ch in 0..<c { out[ch * r * r + p] = Float(pixels[p * c + ch]) / 127.5 - 1 } }
-            return out
+        let values = try (0..<count).flatMap { i in
+            planarFloats(try dataset.pixels(at: i % dataset.count), resolution: dataset.resolution, channels: dataset.channels,
+                         divisor: 127.5, offset: -1)
         }
         return try Tensor(values, shape: [count, dataset.channels, dataset.resolution, dataset.resolution])
     }
