@@ -19,16 +19,12 @@ struct DatasetCommand: ParsableCommand {
     var resolution: Int
 
     @Option(help: "How to make non-square images square: none (skip them), center-crop or pad.")
-    var transform = "none"
+    var transform = DatasetTool.Transform.none
 
     @Option(help: "Resize filter: box or lanczos.")
-    var filter = "box"
+    var filter = DatasetTool.Filter.box
 
     func validate() throws {
-        guard DatasetTool.Transform(rawValue: transform) != nil else {
-            throw ValidationError("--transform must be none, center-crop or pad, got '\(transform)'")
-        }
-        guard DatasetTool.Filter(rawValue: filter) != nil else { throw ValidationError("--filter must be box or lanczos, got '\(filter)'") }
         guard resolution >= 4, resolution & (resolution - 1) == 0 else {
             throw ValidationError("--resolution \(resolution) is not a power of two of at least 4")
         }
@@ -36,8 +32,8 @@ struct DatasetCommand: ParsableCommand {
 
     func run() throws {
         var tool = DatasetTool(source: source, destination: dest, resolution: resolution)
-        tool.transform = DatasetTool.Transform(rawValue: transform)!
-        tool.filter = DatasetTool.Filter(rawValue: filter)!
+        tool.transform = transform
+        tool.filter = filter
         let report = try tool.run()
         for (file, reason) in report.skipped { print("skipped \(file): \(reason)") }
         print("wrote \(report.written) images of \(resolution)x\(resolution) (\(report.channels == 1 ? "gray" : "RGB")) to \(dest); skipped \(report.skipped.count)")

@@ -23,8 +23,17 @@ struct Render: ParsableCommand {
     @Flag(help: "Label grid images with their seeds, and truncation columns with psi.")
     var labels = false
 
-    @Option(help: "Truncation figure: psi values of the columns.")
-    var psis = "1,0.7,0.5,0,-0.5,-1"
+    @Option(help: "Truncation figure: psi values of the columns, comma-separated.", transform: Render.parsePsis)
+    var psis: [Double] = [1, 0.7, 0.5, 0, -0.5, -1]
+
+    /// `--psis`: a comma-separated list of finite numbers.
+    static func parsePsis(_ text: String) throws -> [Double] {
+        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, let finite = values as? [Double], finite.allSatisfy(\.isFinite) else {
+            throw ValidationError("give a comma-separated list of finite numbers")
+        }
+        return finite
+    }
 
     @Option(name: .customLong("row-seeds"), help: "Style-mixing figure: seeds of the rows.")
     var rowSeeds: String?
@@ -60,7 +69,7 @@ struct Render: ParsableCommand {
     var cutoff: Int?
 
     @Option(name: .customLong("noise-mode"), help: "const, random or none.")
-    var noiseMode = "const"
+    var noiseMode = NoiseMode.const
 
     @Option(help: "Folder for the PNG files (created when missing).")
     var outdir = "out"
@@ -76,9 +85,6 @@ struct Render: ParsableCommand {
     func validate() throws {
         guard psi.isFinite else { throw ValidationError("--psi must be a finite number, got \(psi)") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard NoiseMode(rawValue: noiseMode) != nil else {
-            throw ValidationError("--noise-mode must be const, random or none, got '\(noiseMode)'")
-        }
         let kinds = ["images", "grid", "truncation", "style-mixing", "noise", "interpolation"]
         guard kinds.contains(figure) else { throw ValidationError("--figure must be one of \(kinds.joined(separator: ", ")), got '\(figure)'") }
         if effectiveFigure == "style-mixing" {
@@ -89,10 +95,6 @@ struct Render: ParsableCommand {
         if let grid, parseGrid(grid, limit: 256) == nil { throw ValidationError("--grid must look like 4x2, got '\(grid)'") }
         guard draws >= 2, frames >= 1 else { throw ValidationError("--draws must be at least 2 and --frames at least 1") }
         guard space == "w" || space == "z" else { throw ValidationError("--space must be w or z, got '\(space)'") }
-        let psiValues = psis.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !psiValues.isEmpty, psiValues.allSatisfy({ $0?.isFinite == true }) else {
-            throw ValidationError("--psis must be a comma-separated list of finite numbers, got '\(psis)'")
-        }
         if let cutoff, cutoff < 0 { throw ValidationError("--cutoff must be 0 or more, got \(cutoff)") }
     }
 
@@ -112,7 +114,7 @@ struct Render: ParsableCommand {
         var renderer = Renderer(generator: generator)
         renderer.psi = psi
         renderer.cutoff = cutoff
-        renderer.noiseMode = NoiseMode(rawValue: noiseMode)!
+        renderer.noiseMode = noiseMode
         renderer.batchSize = batch
         let figures = Figures(renderer: renderer)
         let latents = try latents.map { try Renderer.readLatents(path: $0, zDim: generator.zDim) }
@@ -130,9 +132,8 @@ struct Render: ParsableCommand {
                 .write(path: path("grid.png"))
             count = min(latents.count, columns * rows)
         case "truncation":
-            let values = psis.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
-            try figures.truncationSweep(latents: latents, psis: values, cutoff: cutoff, labels: labels).write(path: path("truncation.png"))
-            count = latents.count * values.count
+            try figures.truncationSweep(latents: latents, psis: psis, cutoff: cutoff, labels: labels).write(path: path("truncation.png"))
+            count = latents.count * psis.count
         case "style-mixing":
             let rows = rowSeedList!.map { renderer.latent(seed: $0) }, columns = colSeedList!.map { renderer.latent(seed: $0) }
             try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers(styles)).write(path: path("stylemix.png"))

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Networks
+import Training
 
 /// The `sgan-gpu` command: StyleGAN and StyleGAN2 on OpenCL.
 @main
@@ -33,6 +35,11 @@ func parseGrid(_ text: String, limit: Int) -> (columns: Int, rows: Int)? {
     guard parts.count == 2, parts.allSatisfy({ (1...limit).contains($0) }) else { return nil }
     return (parts[0], parts[1])
 }
+
+// Options whose values are the library's own enums: ArgumentParser checks them and lists the choices.
+extension NoiseMode: ExpressibleByArgument {}
+extension DatasetTool.Transform: ExpressibleByArgument {}
+extension DatasetTool.Filter: ExpressibleByArgument {}
 
 /// The `--device` option shared by commands that compute.
 struct DeviceOptions: ParsableArguments {
