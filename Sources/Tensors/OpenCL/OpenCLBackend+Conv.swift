@@ -1,31 +1,8 @@
 import OpenCLRuntime
 
-/// The geometry of one convolution, shared by its forward pass and both gradients.
-struct ConvGeometry {
-    let batch, channels, height, width: Int
-    let outChannels, groupChannels, kh, kw: Int
-    let oh, ow: Int
-    let p: Conv2dParameters
-    let im2colLimit: Int
-
-    init(input: [Int], weight: [Int], _ p: Conv2dParameters, im2colLimit: Int) {
-        (batch, channels, height, width) = (input[0], input[1], input[2], input[3])
-        (outChannels, groupChannels, kh, kw) = (weight[0], weight[1], weight[2], weight[3])
-        (oh, ow) = p.outputSize(height: height, width: width, kernelHeight: kh, kernelWidth: kw)
-        self.p = p
-        self.im2colLimit = im2colLimit
-    }
-
-    var spatial: Int { oh * ow }
-    var outPerGroup: Int { outChannels / p.groups }
-    /// Rows of one group's im2col matrix: `C/groups · KH · KW`.
-    var rowsPerGroup: Int { groupChannels * kh * kw }
-    /// Rows of the whole im2col matrix: `C · KH · KW`.
-    var rows: Int { channels * kh * kw }
-    var isPointwise: Bool { kh == 1 && kw == 1 && p.stride == (1, 1) && p.padding == (0, 0) }
-
-    /// Images per im2col chunk, so that one chunk's matrix stays under `im2colLimit` elements.
-    var chunk: Int { max(1, min(batch, im2colLimit / max(1, rows * spatial))) }
+extension ConvGeometry {
+    /// Images per im2col chunk, so that one chunk's matrix stays under `limit` elements.
+    func chunk(limit: Int) -> Int { max(1, min(batch, limit / max(1, rows * spatial))) }
 
     /// Weight of group g as an `O/groups × rowsPerGroup` matrix (shared by every image).
     func weight(group g: Int) -> MatrixLayout {
@@ -45,7 +22,8 @@ extension OpenCLBackend {
     /// stride 1 and no padding multiplies the input directly.
     public func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
                        _ p: Conv2dParameters) throws -> Storage {
-        let c = ConvGeometry(input: xShape, weight: wShape, p, im2colLimit: im2colLimit)
+        let c = ConvGeometry(input: xShape, weight: wShape, p)
+        let chunk = c.chunk(limit: im2colLimit)
         let out = try allocate(count: c.batch * c.outChannels * c.spatial, dtype: x.dtype)
         let (outMem, weight, input) = (storage(out).mem, storage(w).mem, storage(x).mem)
 
@@ -63,11 +41,11 @@ extension OpenCLBackend {
         if c.outPerGroup >= Self.panelMinimumRows {
             // im2col straight into the matmul's panels: one pass over the input, no repacking.
             let panels = (c.spatial + panelWidth - 1) / panelWidth
-            let panelBuffer = try allocate(count: c.chunk * panels * c.rows * panelWidth, dtype: x.dtype)
+            let panelBuffer = try allocate(count: chunk * panels * c.rows * panelWidth, dtype: x.dtype)
             let panelMem = storage(panelBuffer).mem
             let im2col = try runtime.kernel("im2col_panels_f32", file: Self.convFile, options: panelOptions)
-            for start in stride(from: 0, to: c.batch, by: c.chunk) {
-                let count = min(c.chunk, c.batch - start)
+            for start in stride(from: 0, to: c.batch, by: chunk) {
+                let count = min(chunk, c.batch - start)
                 try runtime.launch(im2col, global: [c.rows, panels, count],
                                    [.buffer(panelMem)] + c.im2colArguments(input, start: start, count: count))
                 for g in 0..<p.groups {
@@ -80,11 +58,11 @@ extension OpenCLBackend {
             }
             return out
         }
-        let col = try allocate(count: c.chunk * c.rows * c.spatial, dtype: x.dtype)
+        let col = try allocate(count: chunk * c.rows * c.spatial, dtype: x.dtype)
         let colMem = storage(col).mem
         let im2col = try runtime.kernel("im2col_f32", file: Self.convFile)
-        for start in stride(from: 0, to: c.batch, by: c.chunk) {
-            let count = min(c.chunk, c.batch - start)
+        for start in stride(from: 0, to: c.batch, by: chunk) {
+            let count = min(chunk, c.batch - start)
             try runtime.launch(im2col, global: [count * c.rows * c.oh], [.buffer(colMem)] + c.im2colArguments(input, start: start, count: count))
             for g in 0..<p.groups {
                 let image = MatrixLayout(offset: g * c.rowsPerGroup * c.spatial, batchStride: c.rows * c.spatial,
@@ -101,11 +79,12 @@ extension OpenCLBackend {
     /// size) a convolution of g with flipped weights; otherwise `col = Wᵀ·g` per group, then col2im.
     public func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
                                     _ p: Conv2dParameters, inputShape: [Int]) throws -> Storage {
-        let c = ConvGeometry(input: inputShape, weight: wShape, p, im2colLimit: im2colLimit)
+        let c = ConvGeometry(input: inputShape, weight: wShape, p)
         if p.stride == (1, 1) && p.padding.y < c.kh && p.padding.x < c.kw {
             return try conv2dBackwardInputAsConvolution(g, shape: gShape, w, c)
         }
         let dx = try allocate(count: Shape.count(inputShape), dtype: g.dtype)
+        let chunk = c.chunk(limit: im2colLimit)
         // Wᵀ per group, made contiguous once so that the matmul reads its rows in order.
         let transposed = try allocate(count: w.count, dtype: w.dtype)
         for group in 0..<p.groups {
@@ -114,11 +93,11 @@ extension OpenCLBackend {
                      into: transposed, outOffset: offset, outStrides: [c.outPerGroup, 1])
         }
         let (dxMem, weight, grad) = (storage(dx).mem, storage(transposed).mem, storage(g).mem)
-        let col = try allocate(count: c.chunk * c.rows * c.spatial, dtype: g.dtype)
+        let col = try allocate(count: chunk * c.rows * c.spatial, dtype: g.dtype)
         let colMem = storage(col).mem
         let col2im = try runtime.kernel("col2im_f32", file: Self.convFile)
-        for start in stride(from: 0, to: c.batch, by: c.chunk) {
-            let count = min(c.chunk, c.batch - start)
+        for start in stride(from: 0, to: c.batch, by: chunk) {
+            let count = min(chunk, c.batch - start)
             for group in 0..<p.groups {
                 let gradImage = MatrixLayout(offset: (start * c.outChannels + group * c.outPerGroup) * c.spatial,
                                              batchStride: c.outChannels * c.spatial, rowStride: c.spatial, columnStride: 1)
@@ -161,10 +140,10 @@ extension OpenCLBackend {
     /// segment per image); otherwise g is copied permuted and col' packed by the matmul.
     public func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
                                      _ p: Conv2dParameters, weightShape: [Int]) throws -> Storage {
-        let c = ConvGeometry(input: xShape, weight: weightShape, p, im2colLimit: im2colLimit)
+        let c = ConvGeometry(input: xShape, weight: weightShape, p)
         let dw = try allocate(count: Shape.count(weightShape), dtype: x.dtype)
         let dwMem = storage(dw).mem
-        let chunk = c.chunk
+        let chunk = c.chunk(limit: im2colLimit)
         if c.outPerGroup >= Self.panelMinimumRows {
             // im2col straight into panels over each group's rows, and g read in place as O rows
             // of one segment per image: no permuted copy of g, no repacking.

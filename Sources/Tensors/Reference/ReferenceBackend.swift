@@ -114,7 +114,7 @@ public final class ReferenceBackend: Backend {
     public func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
                        _ p: Conv2dParameters) throws -> Storage {
         let xv = values(x), wv = values(w)
-        let c = ConvIndexing(input: xShape, weight: wShape, p)
+        let c = ConvGeometry(input: xShape, weight: wShape, p)
         var out = [Double](repeating: 0, count: c.batch * c.outChannels * c.oh * c.ow)
         c.forEachTap { o, i, wi in out[o] += xv[i] * wv[wi] }
         return ReferenceStorage(out, dtype: x.dtype)
@@ -123,7 +123,7 @@ public final class ReferenceBackend: Backend {
     public func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
                                     _ p: Conv2dParameters, inputShape: [Int]) throws -> Storage {
         let gv = values(g), wv = values(w)
-        let c = ConvIndexing(input: inputShape, weight: wShape, p)
+        let c = ConvGeometry(input: inputShape, weight: wShape, p)
         var dx = [Double](repeating: 0, count: Shape.count(inputShape))
         c.forEachTap { o, i, wi in dx[i] += gv[o] * wv[wi] }
         return ReferenceStorage(dx, dtype: g.dtype)
@@ -132,7 +132,7 @@ public final class ReferenceBackend: Backend {
     public func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
                                      _ p: Conv2dParameters, weightShape: [Int]) throws -> Storage {
         let xv = values(x), gv = values(g)
-        let c = ConvIndexing(input: xShape, weight: weightShape, p)
+        let c = ConvGeometry(input: xShape, weight: weightShape, p)
         var dw = [Double](repeating: 0, count: Shape.count(weightShape))
         c.forEachTap { o, i, wi in dw[wi] += gv[o] * xv[i] }
         return ReferenceStorage(dw, dtype: x.dtype)
@@ -166,21 +166,10 @@ public final class ReferenceBackend: Backend {
 }
 
 /// Index arithmetic of a direct convolution, shared by the reference forward pass and both gradients.
-struct ConvIndexing {
-    let batch, channels, height, width, outChannels, groupChannels, kh, kw, oh, ow: Int
-    let p: Conv2dParameters
-
-    init(input: [Int], weight: [Int], _ p: Conv2dParameters) {
-        (batch, channels, height, width) = (input[0], input[1], input[2], input[3])
-        (outChannels, groupChannels, kh, kw) = (weight[0], weight[1], weight[2], weight[3])
-        (oh, ow) = p.outputSize(height: height, width: width, kernelHeight: kh, kernelWidth: kw)
-        self.p = p
-    }
-
+extension ConvGeometry {
     /// Calls `body(outputIndex, inputIndex, weightIndex)` for every product of the convolution
     /// sum `out[n, o, y, x] += in[n, c, y·s − pad + ky, x·s − pad + kx] · w[o, c, ky, kx]`.
     func forEachTap(_ body: (Int, Int, Int) -> Void) {
-        let outPerGroup = outChannels / p.groups
         for n in 0..<batch {
             for o in 0..<outChannels {
                 let group = o / outPerGroup
