@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "KernelChecks", "KernelSources"]),
         .testTarget(name: "AutogradTests", dependencies: ["Tensors", "StyleGANOps", "KernelChecks"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "StyleGANOps", "SafeTensors", "Tensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "SafeTensors", "Tensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "SafeTensors", "Tensors", "ImageIO"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
         .testTarget(name: "SGANCommandTests", dependencies: [

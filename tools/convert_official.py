@@ -1328,6 +1328,13 @@ def convert(source, dest, opts):
                 metadata["sgan.%s_kwargs" % kind] = json.dumps(by_name[name], allow_nan=False)
                 break
     tensors = [("%s.%s" % (name, key), t) for name, sd, _kw in modules for key, t in sd.items()]
+    bare = [name for name, value in found if not _is_module(value)]
+    if bare and getattr(opts, "conv_clamp", None) is None:
+        sys.stderr.write(
+            "warning: %s holds a bare state_dict (%s) and --conv-clamp was not given, so it is converted "
+            "with conv_clamp none; the official train.py trains with conv_clamp 256 (unless --fp32), and a "
+            "network trained with it renders up to 255 levels apart without it: give --conv-clamp 256 for "
+            "such a network, or --conv-clamp none to silence this\n" % (source, ", ".join(bare)))
     size = write_safetensors(dest, tensors, metadata, source)
     lines = []
     for name, sd, kwargs in modules:

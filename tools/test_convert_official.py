@@ -404,6 +404,18 @@ class StateDictTests(Base):
                                  "conv_clamp": None, "architecture": "skip"}})
         self.assertNoLeftovers()
 
+    def test_bare_state_dict_without_conv_clamp_warns(self):
+        # The official train.py trains with conv_clamp 256: converting without saying which value
+        # the network had is allowed, with a warning naming the official value.
+        _tensors, (code, _out, err), _dst = self.convert_g()
+        self.assertEqual(code, 0, err)
+        self.assertIn("warning:", err)
+        self.assertIn("--conv-clamp 256", err)
+        for value in ("256", "none"):
+            _tensors, (code, _out, err), _dst = self.convert_g("--conv-clamp", value)
+            self.assertEqual(code, 0, err)
+            self.assertNotIn("warning:", err)
+
     def test_legacy_state_dict(self):
         tensors, (code, _out, err), dst = self.convert_g(write=write_legacy_state_dict)
         self.assertEqual(code, 0, err)

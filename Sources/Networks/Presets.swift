@@ -17,7 +17,10 @@ public struct Preset: Equatable, Sendable {
     /// The StyleGAN (v1) network arguments (for `stylegan1` presets).
     public var generatorV1: StyleGAN1.GeneratorConfig?
     public var discriminatorV1: StyleGAN1.DiscriminatorConfig?
-    /// Total batch size (`mb`); for v1, the batch at full resolution.
+    /// StyleGAN (v1): the official `training_schedule` (minibatch, learning rates and tick length per
+    /// resolution).
+    public var scheduleV1: StyleGAN1Schedule?
+    /// Total batch size (`mb`); for v1, the schedule's `minibatch_base`.
     public var batch: Int
     /// Adam learning rate of G and D (`lrate`).
     public var learningRate: Double
@@ -31,6 +34,8 @@ public struct Preset: Equatable, Sendable {
     public var styleMixingProb: Double
     /// Path-length regularisation weight (0 disables it).
     public var plWeight: Double
+    /// x-flip augmentation (`mirror_augment`) unless the run says otherwise.
+    public var mirror = false
 
     /// The presets' names.
     public static let names = ["auto", "stylegan2", "paper256", "paper512", "paper1024", "cifar", "small",
@@ -54,7 +59,7 @@ public struct Preset: Equatable, Sendable {
         case "paper512":
             return stylegan2(name, resolution, channels, mb: 64, mbstd: 8, fmaps: 1, lrate: 0.0025, gamma: 0.5, ema: 20, ramp: nil, map: 8, kimg: 25000)
         case "paper1024":
-            return stylegan2(name, resolution, channels, mb: 32, mbstd: 4, fmaps: 2, lrate: 0.002, gamma: 2, ema: 10, ramp: nil, map: 8, kimg: 25000)
+            return stylegan2(name, resolution, channels, mb: 32, mbstd: 4, fmaps: 1, lrate: 0.002, gamma: 2, ema: 10, ramp: nil, map: 8, kimg: 25000)
         case "cifar":
             var p = stylegan2(name, resolution, channels, mb: 64, mbstd: 32, fmaps: 1, lrate: 0.0025, gamma: 0.01, ema: 500, ramp: 0.05, map: 2, kimg: 100000)
             p.discriminator?.architecture = "orig"
@@ -72,17 +77,28 @@ public struct Preset: Equatable, Sendable {
             p.discriminator?.channelMax = 64
             return p
         case "stylegan1-ffhq":
-            // NVlabs/stylegan train.py, FFHQ: batch 32 at 64 px and above, lr 0.001 up to 64 px and
-            // 0.0015–0.003 above, R1 gamma 10, G smoothing 10 kimg.
-            return Preset(name: name, architecture: .stylegan1, generatorV1: v1Generator(resolution, channels, fmapBase: 8192, latent: 512),
-                          discriminatorV1: v1Discriminator(resolution, channels, fmapBase: 8192), batch: 32, learningRate: 0.001, r1Gamma: 10,
-                          emaKimg: 10, emaRampup: nil, totalKimg: 25000, styleMixingProb: 0.9, plWeight: 0)
+            // NVlabs/stylegan train.py, FFHQ: the schedule of `StyleGAN1Schedule.ffhq`, R1 gamma 10,
+            // G smoothing 10 kimg, mirrored images.
+            let schedule = StyleGAN1Schedule.ffhq
+            var p = Preset(name: name, architecture: .stylegan1, generatorV1: v1Generator(resolution, channels, fmapBase: 8192, latent: 512),
+                           discriminatorV1: v1Discriminator(resolution, channels, fmapBase: 8192), scheduleV1: schedule,
+                           batch: schedule.minibatchBase, learningRate: schedule.gLrateBase, r1Gamma: 10,
+                           emaKimg: 10, emaRampup: nil, totalKimg: 25000, styleMixingProb: 0.9, plWeight: 0)
+            p.mirror = true
+            return p
         case "stylegan1-small":
+            // Not official: larger minibatches at the cheap low resolutions, 16 from 16² up, a
+            // tick every 4 kimg.
             var g = v1Generator(resolution, channels, fmapBase: 1024, latent: 128)
             g.fmapMax = 64
             var d = v1Discriminator(resolution, channels, fmapBase: 1024)
             d.fmapMax = 64
-            return Preset(name: name, architecture: .stylegan1, generatorV1: g, discriminatorV1: d, batch: 16, learningRate: 0.001,
+            var schedule = StyleGAN1Schedule()
+            schedule.lodInitialResolution = 8
+            (schedule.minibatchBase, schedule.minibatchDict) = (16, [4: 64, 8: 32])
+            (schedule.tickKimgBase, schedule.tickKimgDict) = (4, [:])
+            return Preset(name: name, architecture: .stylegan1, generatorV1: g, discriminatorV1: d, scheduleV1: schedule,
+                          batch: schedule.minibatchBase, learningRate: schedule.gLrateBase,
                           r1Gamma: 10, emaKimg: 5, emaRampup: nil, totalKimg: 500, styleMixingProb: 0.9, plWeight: 0)
         default:
             throw NetworkError.invalidConfiguration("unknown preset '\(name)'; presets: \(names.joined(separator: ", "))")

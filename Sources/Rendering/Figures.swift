@@ -39,6 +39,15 @@ public struct Figures {
         return first..<(last + 1)
     }
 
+    /// The style-mixing figure's default layers: ws 0-6 for StyleGAN2 (`style_mixing.py`'s
+    /// `--styles` default, capped at the network's ws), the coarse layers for StyleGAN (v1) (the
+    /// first row of the paper's figure in `generate_figures.py`).
+    public var defaultStyleLayers: Range<Int> {
+        get throws {
+            generator is StyleGAN1.Generator ? try layers("coarse") : 0..<Swift.min(7, generator.numWs)
+        }
+    }
+
     // MARK: Figures
 
     /// One image per latent, `columns` × `rows` in a grid, optionally labelled.
@@ -61,20 +70,15 @@ public struct Figures {
         return try Figures.compose(rows)
     }
 
-    /// The style-mixing figure: the top row holds the column seeds' images, the left column the row
-    /// seeds'; each mixed image takes the row's w for `styles` and the column's for the other layers.
+    /// The style-mixing figure, as the official `style_mixing.py` and v1's `generate_figures.py`
+    /// draw it: the top row holds the column seeds' images, the left column the row seeds'; the
+    /// image in row r and column c is row r's w with the `styles` layers copied from column c.
     public func styleMixing(rowLatents: [[Float]], columnLatents: [[Float]], styles: Range<Int>) throws -> PNGImage {
         let rowWs = try renderer.ws(latents: rowLatents), columnWs = try renderer.ws(latents: columnLatents)
-        let numWs = generator.numWs
         var mixed: [Tensor] = []
         for r in 0..<rowLatents.count {
             for c in 0..<columnLatents.count {
-                let row = try rowWs.slice(axis: 0, r..<(r + 1)), column = try columnWs.slice(axis: 0, c..<(c + 1))
-                var parts: [Tensor] = []
-                if styles.lowerBound > 0 { parts.append(try column.slice(axis: 1, 0..<styles.lowerBound)) }
-                parts.append(try row.slice(axis: 1, styles))
-                if styles.upperBound < numWs { parts.append(try column.slice(axis: 1, styles.upperBound..<numWs)) }
-                mixed.append(try Tensor.concat(parts, axis: 1))
+                mixed.append(try Figures.mix(row: rowWs.slice(axis: 0, r..<(r + 1)), column: columnWs.slice(axis: 0, c..<(c + 1)), styles: styles))
             }
         }
         let images = try renderer.synthesize(ws: Tensor.concat([rowWs, columnWs] + mixed, axis: 0))
@@ -89,6 +93,17 @@ public struct Figures {
             grid.append(row)
         }
         return try Figures.compose(grid)
+    }
+
+    /// ws `[N, num_ws, w_dim]` of `row` with the layers `styles` taken from `column`: the official
+    /// figure starts from the row seed's w and overwrites the `col_styles` layers with the column seed's.
+    public static func mix(row: Tensor, column: Tensor, styles: Range<Int>) throws -> Tensor {
+        let numWs = row.shape[1]
+        var parts: [Tensor] = []
+        if styles.lowerBound > 0 { parts.append(try row.slice(axis: 1, 0..<styles.lowerBound)) }
+        parts.append(try column.slice(axis: 1, styles))
+        if styles.upperBound < numWs { parts.append(try row.slice(axis: 1, styles.upperBound..<numWs)) }
+        return parts.count == 1 ? parts[0] : try Tensor.concat(parts, axis: 1)
     }
 
     /// Per seed: random noise on all layers, no noise, coarse noise only, fine noise only, and the

@@ -61,4 +61,30 @@ public struct NumpyRandomState {
 
     /// `count` standard normal numbers.
     public mutating func randn(_ count: Int) -> [Double] { (0..<count).map { _ in gauss() } }
+
+    /// A uniform integer in 0...max, as NumPy's `random_interval`: the random bits masked to the
+    /// smallest power of two above `max`, drawn again until they fall in range.
+    public mutating func interval(_ max: UInt64) -> UInt64 {
+        if max == 0 { return 0 }
+        var mask = max
+        for shift in [1, 2, 4, 8, 16, 32] as [UInt64] { mask |= mask >> shift }
+        if max <= 0xFFFF_FFFF {
+            while true {
+                let value = UInt64(nextUInt32()) & mask
+                if value <= max { return value }
+            }
+        }
+        while true {
+            let value = (UInt64(nextUInt32()) << 32 | UInt64(nextUInt32())) & mask
+            if value <= max { return value }
+        }
+    }
+
+    /// Shuffles `array` in place as `RandomState.shuffle` does (Fisher–Yates from the end).
+    public mutating func shuffle<T>(_ array: inout [T]) {
+        guard array.count > 1 else { return }
+        for i in stride(from: array.count - 1, through: 1, by: -1) {
+            array.swapAt(i, Int(interval(UInt64(i))))
+        }
+    }
 }

@@ -14,6 +14,18 @@ public struct Renderer {
 
     public init(generator: ImageGenerator) { self.generator = generator }
 
+    /// The truncation to render with when the user gives `psi` and `cutoff` or leaves them out: as
+    /// given; else StyleGAN (v1)'s own defaults (the official `G_style` truncates with its
+    /// `truncation_psi` 0.7 and `truncation_cutoff` 8 unless told otherwise); else none (StyleGAN2,
+    /// as `generate.py`).
+    public static func truncation(of generator: ImageGenerator, psi: Double?, cutoff: Int?) -> (psi: Double, cutoff: Int?) {
+        if let psi { return (psi, cutoff) }
+        if let v1 = generator as? StyleGAN1.Generator {
+            return (v1.config.truncationPsi, cutoff ?? (v1.config.truncationCutoff > 0 ? Swift.min(v1.config.truncationCutoff, v1.numWs) : nil))
+        }
+        return (1, cutoff)
+    }
+
     /// The latent of `seed`: `np.random.RandomState(seed).randn(1, z_dim)`, as the official generate.py draws it.
     public func latent(seed: UInt32) -> [Float] {
         var random = NumpyRandomState(seed: seed)

@@ -45,6 +45,12 @@ public struct SafeTensorsFile {
         self.path = path
         self.data = data
         func fail(_ message: String) -> SafeTensorsError { SafeTensorsError(path: path, message) }
+        if data.count >= 2, data[data.startIndex] == 0x80, (2...5).contains(data[data.startIndex + 1]) {
+            throw fail("is a Python pickle (an official network-snapshot-*.pkl?), not a safetensors file: convert it with `python3 tools/convert_official.py \(path) network.safetensors` and use that file")
+        }
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw fail("is a zip archive (a PyTorch .pt/.pth file?), not a safetensors file: convert a stylegan2-ada-pytorch state_dict with `python3 tools/convert_official.py \(path) network.safetensors` and use that file")
+        }
         guard data.count >= 8 else {
             throw fail("is \(data.count) bytes long, too short for a safetensors file (8-byte header length, then a JSON header)")
         }

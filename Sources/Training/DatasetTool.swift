@@ -13,7 +13,8 @@ public struct DatasetTool {
     public var destination: String
     public var resolution: Int
     public var transform: Transform = .none
-    public var filter: Filter = .box
+    /// The resize filter (official `dataset_tool.py` default: lanczos).
+    public var filter: Filter = .lanczos
 
     public init(source: String, destination: String, resolution: Int) {
         self.source = source

@@ -4,33 +4,43 @@ import Tensors
 /// Batches of training images, prepared on a background thread: a shuffled order per epoch
 /// drawn from the seed, optional x-flips, and uint8 → [-1, 1] (`x / 127.5 − 1`) in NCHW.
 ///
-/// Batch b is a function of (seed, b) alone, so a resumed run reads exactly the batches the
-/// uninterrupted run would have read.
+/// Image n of the run (counting every image shown) is a function of (seed, n) alone, so a resumed
+/// run reads exactly the images the uninterrupted run would have read, whatever the batch sizes.
 public final class Prefetcher {
     public let dataset: ImageDataset
-    public let batchSize: Int
+    public let sizes: BatchSizes
     public let mirror: Bool
     public let seed: UInt64
     private var next: Int
-    private var ready: [Int: Result<[Float], Error>] = [:]
+    private var ready: [Int: (size: Int, values: Result<[Float], Error>)] = [:]
     private let condition = NSCondition()
     private let depth = 3
     private var stopped = false
     private var produced: Int
+    /// Where the next batch to prepare starts (images shown before it) and its size.
+    private var producedNimg: Int
+    private var producedSize: Int
     /// Files that could not be read, with the reason (each is skipped; the run goes on).
     private var skipped: [String: String] = [:]
     private var reported = Set<String>()
     /// The shuffled order of the current epoch (used by the background thread only).
     private var permutation: (epoch: Int, order: [Int])? = nil
 
-    /// Starts preparing batches from batch number `start`.
-    public init(dataset: ImageDataset, batchSize: Int, mirror: Bool, seed: UInt64, start: Int = 0) {
+    /// Starts preparing batches of `batchSize` images from batch number `start`.
+    public convenience init(dataset: ImageDataset, batchSize: Int, mirror: Bool, seed: UInt64, start: Int = 0) {
+        self.init(dataset: dataset, sizes: .constant(batchSize), mirror: mirror, seed: seed, startBatch: start, startNimg: start * batchSize)
+    }
+
+    /// Starts preparing batches from batch number `startBatch`, which begins after `startNimg` images.
+    public init(dataset: ImageDataset, sizes: BatchSizes, mirror: Bool, seed: UInt64, startBatch: Int, startNimg: Int) {
         self.dataset = dataset
-        self.batchSize = batchSize
+        self.sizes = sizes
         self.mirror = mirror
         self.seed = seed
-        next = start
-        produced = start
+        next = startBatch
+        produced = startBatch
+        producedNimg = startNimg
+        producedSize = sizes.first
         // The thread holds the prefetcher only while preparing a batch, so that releasing it stops the thread.
         let thread = Thread { [weak self] in
             while let prefetcher = self, prefetcher.prepareNext() {}
@@ -56,23 +66,25 @@ public final class Prefetcher {
             condition.unlock()
             return false
         }
-        let batch = produced
+        let (batch, nimg, size) = (produced, producedNimg, producedSize)
         condition.unlock()
-        let result = Result { try self.batchValues(batch) }
+        let result = Result { try self.batchValues(nimg: nimg, size: size) }
         condition.lock()
-        ready[batch] = result
+        ready[batch] = (size, result)
         produced += 1
+        producedNimg += size
+        producedSize = sizes.next(produced, producedNimg, size)
         condition.broadcast()
         condition.unlock()
         return true
     }
 
-    /// Batch `b` as floats `[batch, C, R, R]`.
-    func batchValues(_ b: Int) throws -> [Float] {
+    /// The `size` images after the first `nimg` as floats `[size, C, R, R]`.
+    func batchValues(nimg: Int, size: Int) throws -> [Float] {
         let (r, c) = (dataset.resolution, dataset.channels)
-        var out = [Float](repeating: 0, count: batchSize * c * r * r)
-        for i in 0..<batchSize {
-            let n = b * batchSize + i
+        var out = [Float](repeating: 0, count: size * c * r * r)
+        for i in 0..<size {
+            let n = nimg + i
             let epoch = n / dataset.count
             if permutation?.epoch != epoch {
                 var order = Array(0..<dataset.count)
@@ -123,6 +135,21 @@ public final class Prefetcher {
         next += 1
         condition.broadcast()
         condition.unlock()
-        return try Tensor(result.get(), shape: [batchSize, dataset.channels, dataset.resolution, dataset.resolution], on: device)
+        return try Tensor(result.values.get(), shape: [result.size, dataset.channels, dataset.resolution, dataset.resolution], on: device)
     }
+}
+
+/// The number of images in each batch of a run: `first` for the batch a prefetcher starts at, then
+/// `next(batch index, images shown before it, the previous batch's size)` for each following one.
+public struct BatchSizes: Sendable {
+    public var first: Int
+    public var next: @Sendable (_ batchIndex: Int, _ nimg: Int, _ previous: Int) -> Int
+
+    public init(first: Int, next: @escaping @Sendable (_ batchIndex: Int, _ nimg: Int, _ previous: Int) -> Int) {
+        self.first = first
+        self.next = next
+    }
+
+    /// The same size throughout.
+    public static func constant(_ size: Int) -> BatchSizes { BatchSizes(first: size) { _, _, _ in size } }
 }

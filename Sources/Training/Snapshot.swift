@@ -43,6 +43,12 @@ enum Snapshot {
     /// Resuming from the snapshot at `path`: the saved networks' weights copied into the live ones
     /// (G, D, G_ema as read from the file), and both optimizers restored. Returns the file for the
     /// counters and any other `train.*` tensor.
+    /// Throws unless `path` is a training snapshot (it holds the training state), before anything
+    /// else is checked: a network file cannot be resumed, whatever its configuration.
+    static func requireTrainingState(_ path: String) throws {
+        _ = try TrainState(metadata: SafeTensorsFile(path: path).metadata, path: path)
+    }
+
     static func resume(from path: String, device: Device, networks: [(saved: Layer, live: Layer)],
                        optG: Adam, G: Layer, optD: Adam, D: Layer) throws -> Reader {
         for (saved, live) in networks { try copyWeights(from: saved, to: live) }

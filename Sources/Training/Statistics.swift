@@ -6,31 +6,57 @@ public protocol TickStatisticsRecorder {
     func report(_ name: String, _ value: Tensor) throws
 }
 
-/// Scalars collected during a tick without reading them back each step: sums stay on the
-/// device and are read once, when the tick is reported.
+/// Statistics collected during a tick without reading them back each step, as the official
+/// `training_stats`: every element reported under a name counts, and the sums of the elements and
+/// of their squares stay on the device until the tick is reported.
 final class TickStatistics: TickStatisticsRecorder {
+    /// Per name: the sum and the sum of squares `[2]`, and the number of elements.
     private var sums: [String: Tensor] = [:]
     private var counts: [String: Int] = [:]
     private var order: [String] = []
 
-    /// Adds the mean of `value` under `name`.
-    func report(_ name: String, _ value: Tensor) throws {
-        let mean = try GradMode.disabled { try value.detached().mean() }
-        if let sum = sums[name] {
-            sums[name] = try sum + mean
-        } else {
-            sums[name] = mean
-            order.append(name)
-        }
-        counts[name, default: 0] += 1
+    /// A statistic over a tick: elements, mean and standard deviation (population).
+    struct Moments: Equatable {
+        var num: Int
+        var mean: Double
+        var std: Double
     }
 
-    /// The means since the last reset, read from the device; then starts over.
-    func collect() throws -> [(String, Double)] {
-        let result = try order.map { name in (name, Double(try sums[name]!.item()) / Double(counts[name]!)) }
+    /// Adds every element of `value` under `name`.
+    func report(_ name: String, _ value: Tensor) throws {
+        let count = value.shape.reduce(1, *)
+        let moments = try GradMode.disabled {
+            let x = try value.detached().reshape([count])
+            return try Tensor.concat([x.sum().reshape([1]), x.square().sum().reshape([1])], axis: 0)
+        }
+        if let sum = sums[name] {
+            sums[name] = try sum + moments
+        } else {
+            sums[name] = moments
+            order.append(name)
+        }
+        counts[name, default: 0] += count
+    }
+
+    /// The statistics since the last reset, in the order first reported, read from the device;
+    /// then starts over.
+    func collect() throws -> [(String, Moments)] {
+        let result = try order.map { name -> (String, Moments) in
+            let values = try sums[name]!.toArray().map(Double.init), n = Double(counts[name]!)
+            let mean = values[0] / n
+            return (name, Moments(num: counts[name]!, mean: mean, std: Swift.max(values[1] / n - mean * mean, 0).squareRoot()))
+        }
         sums.removeAll()
         counts.removeAll()
         order.removeAll()
         return result
+    }
+}
+
+extension Tensor {
+    /// The sign of each element (−1, 0 or 1) for the `Loss/signs/*` statistics: `clamp(x·10³⁰, −1, 1)`,
+    /// exact for every |x| ≥ 10⁻³⁰ and for 0.
+    func statisticSign() throws -> Tensor {
+        try GradMode.disabled { try (detached() * 1e30).clamp(min: -1, max: 1) }
     }
 }

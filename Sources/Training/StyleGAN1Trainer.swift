@@ -5,11 +5,11 @@ import StyleGANOps
 import Tensors
 
 /// StyleGAN (v1)'s official training (NVlabs/stylegan `training_loop.py`, `loss.py`): progressive
-/// growing on the `TrainingSchedule` (lod from kimg: `lod_training_kimg` stable, then
-/// `lod_transition_kimg` fading in the next resolution), a D step then a G step per batch,
-/// one batch size and learning rate throughout (the official per-resolution tables are not applied),
-/// non-saturating logistic loss with R1 (`D_logistic_simplegp`), style mixing over the active
-/// layers, `dlatent_avg` tracking, Adam reset at every lod change, and Gs with half-life 10 kimg.
+/// growing on the preset's `StyleGAN1Schedule`, evaluated every `minibatchRepeats` batches as the
+/// official loop does (lod, minibatch, G and D learning rates and tick length per resolution), a D
+/// step then a G step per batch, non-saturating logistic loss with R1 (`D_logistic_simplegp`),
+/// style mixing over the active layers, `dlatent_avg` tracking, Adam reset at every lod change, and
+/// Gs with half-life 10 kimg.
 public final class StyleGAN1Trainer {
     public let G: StyleGAN1.Generator
     public let D: StyleGAN1.Discriminator
@@ -20,44 +20,68 @@ public final class StyleGAN1Trainer {
     var optD: Adam
     public private(set) var batchIndex = 0
     public private(set) var curNimg = 0
+    /// The schedule, and its values where it was last evaluated (at `scheduleNimg` images).
+    public let schedule: StyleGAN1Schedule
+    public private(set) var sched: StyleGAN1Schedule.Values
+    var scheduleNimg = 0
+    /// The official `minibatch_repeats`: batches between evaluations of the schedule.
+    public static let minibatchRepeats = 4
     /// The lod range (floor, ceil) the optimizers were made for.
     var optimizerLod: (Int, Int)
     let device: Device
 
     public init(preset: Preset, options: TrainingOptions, device: Device) throws {
-        guard let gConfig = preset.generatorV1, let dConfig = preset.discriminatorV1 else {
+        guard let gConfig = preset.generatorV1, let dConfig = preset.discriminatorV1, let schedule = preset.scheduleV1 else {
             throw TrainingError("preset \(preset.name) is not a StyleGAN (v1) preset")
         }
-        guard options.lodInitialResolution >= 4, options.lodInitialResolution <= gConfig.resolution,
-              options.lodInitialResolution & (options.lodInitialResolution - 1) == 0 else {
-            throw TrainingError("--lod-initial-resolution \(options.lodInitialResolution) must be a power of two from 4 to \(gConfig.resolution)")
+        guard schedule.lodInitialResolution >= 4, schedule.lodInitialResolution <= gConfig.resolution,
+              schedule.lodInitialResolution & (schedule.lodInitialResolution - 1) == 0 else {
+            throw TrainingError("--lod-initial-resolution \(schedule.lodInitialResolution) must be a power of two from 4 to \(gConfig.resolution)")
         }
         self.preset = preset
+        self.schedule = schedule
+        sched = schedule.values(nimg: 0, resolutionLog2: gConfig.resolutionLog2)
         self.options = options
         self.device = device
         G = try StyleGAN1.Generator(gConfig, seed: options.seed &* 2 &+ 1, device: device)
         D = try StyleGAN1.Discriminator(dConfig, seed: options.seed &* 2 &+ 2, device: device)
         G_ema = try StyleGAN1.Generator(gConfig, seed: 0, device: device)
         try Snapshot.copyWeights(from: G, to: G_ema)
-        optG = try Adam(G.namedParameters().map(\.1), learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
-        optD = try Adam(D.namedParameters().map(\.1), learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+        optG = try Adam(G.namedParameters().map(\.1), learningRate: sched.gLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+        optD = try Adam(D.namedParameters().map(\.1), learningRate: sched.dLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
         optimizerLod = (0, 0)
-        optimizerLod = lodRange(lod(kimg: 0))
-    }
-
-    /// The official schedule: `lod = R − log2(initial) − phase − max(phase_kimg − training, 0)/transition`, at least 0.
-    public func lod(kimg: Double) -> Double {
-        let phaseDuration = options.lodTrainingKimg + options.lodTransitionKimg
-        let phase = phaseDuration > 0 ? (kimg / phaseDuration).rounded(.down) : 0
-        let phaseKimg = kimg - phase * phaseDuration
-        var lod = Double(G.config.resolutionLog2 - options.lodInitialResolution.trailingZeroBitCount) - phase
-        if options.lodTransitionKimg > 0 { lod -= Swift.max(phaseKimg - options.lodTrainingKimg, 0) / options.lodTransitionKimg }
-        return Swift.max(lod, 0)
+        optimizerLod = lodRange(sched.lod)
     }
 
     func lodRange(_ lod: Double) -> (Int, Int) { (Int(lod.rounded(.down)), Int(lod.rounded(.up))) }
 
-    public var currentLod: Double { lod(kimg: Double(curNimg) / 1000) }
+    /// The lod being trained.
+    public var currentLod: Double { sched.lod }
+
+    /// The batch sizes from this point on: the schedule's minibatch, evaluated at every
+    /// `minibatchRepeats`-th batch from the images shown so far.
+    var batchSizes: BatchSizes {
+        let (schedule, log2, repeats) = (schedule, G.config.resolutionLog2, Self.minibatchRepeats)
+        let first = batchIndex % repeats == 0 ? schedule.values(nimg: curNimg, resolutionLog2: log2).minibatch : sched.minibatch
+        return BatchSizes(first: first) { index, nimg, previous in
+            index % repeats == 0 ? schedule.values(nimg: nimg, resolutionLog2: log2).minibatch : previous
+        }
+    }
+
+    /// Evaluates the schedule at the start of each group of `minibatchRepeats` batches, as the
+    /// official loop: new learning rates, and fresh Adam state when the lod range changes
+    /// (`reset_opt_for_new_lod`).
+    func advanceSchedule() throws {
+        guard batchIndex % Self.minibatchRepeats == 0 else { return }
+        sched = schedule.values(nimg: curNimg, resolutionLog2: G.config.resolutionLog2)
+        scheduleNimg = curNimg
+        if lodRange(sched.lod) != optimizerLod {
+            optG = try Adam(optG.parameters, learningRate: sched.gLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+            optD = try Adam(optD.parameters, learningRate: sched.dLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+            optimizerLod = lodRange(sched.lod)
+        }
+        (optG.learningRate, optD.learningRate) = (sched.gLrate, sched.dLrate)
+    }
 
     /// Style mixing over the active layers, `dlatent_avg` tracked, random noise.
     func runG(_ z: Tensor, lod: Double, random: RandomStream, mixing: inout SeededGenerator) throws -> Tensor {
@@ -67,14 +91,13 @@ public final class StyleGAN1Trainer {
         return try G.synthesis(ws, lod: lod, noiseMode: .random, random: random)
     }
 
-    func step(reals: Tensor, stats: TickStatistics) throws {
-        let lod = currentLod
-        if lodRange(lod) != optimizerLod {
-            // reset_opt_for_new_lod: fresh Adam state at each new phase.
-            optG = try Adam(optG.parameters, learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
-            optD = try Adam(optD.parameters, learningRate: preset.learningRate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
-            optimizerLod = lodRange(lod)
+    func step(reals batch: Tensor, stats: TickStatistics) throws {
+        try advanceSchedule()
+        let lod = sched.lod
+        guard batch.shape[0] == sched.minibatch else {
+            throw TrainingError("a batch of \(batch.shape[0]) images where the schedule gives \(sched.minibatch) at \(sched.resolution)x\(sched.resolution)")
         }
+        let reals = try prepareReals(batch)
         let n = reals.shape[0]
         var (random, mixing) = TrainingStep.random(seed: options.seed, batch: batchIndex)
         let zDim = G.config.latentSize
@@ -93,6 +116,7 @@ public final class StyleGAN1Trainer {
                 loss = try loss + penalty * (preset.r1Gamma / 2)
             }
             try stats.report("Loss/scores/real", realLogits)
+            try stats.report("Loss/scores/fake", fakeLogits)
             try stats.report("Loss/D/loss", loss)
             try TrainingStep.update(optD, loss.mean())
         }
@@ -130,12 +154,14 @@ public final class StyleGAN1Trainer {
         state.tick = tick
         state.lod = currentLod
         state.optimizerLod = [optimizerLod.0, optimizerLod.1]
+        state.scheduleNimg = scheduleNimg
         let tensors = Snapshot.optimizerTensors("G", optG, G) + Snapshot.optimizerTensors("D", optD, D)
         try NetworkFile.write(NetworkFile.StyleGAN1Networks(G: G, D: D, G_ema: G_ema), to: path,
                               extraMetadata: try state.metadata(options: options), extraTensors: tensors)
     }
 
     func restore(from path: String) throws -> TrainState {
+        try Snapshot.requireTrainingState(path)
         guard case .stylegan1(let networks) = try NetworkFile.read(path: path, device: device),
               let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
             throw TrainingError("\(path) is not a StyleGAN (v1) training snapshot with G, D and G_ema")
@@ -147,13 +173,16 @@ public final class StyleGAN1Trainer {
                                         optG: optG, G: G, optD: optD, D: D).state
         batchIndex = state.batchIndex
         curNimg = state.curNimg
+        scheduleNimg = state.scheduleNimg ?? curNimg
+        sched = schedule.values(nimg: scheduleNimg, resolutionLog2: G.config.resolutionLog2)
         if let saved = state.optimizerLod, saved.count == 2 { optimizerLod = (saved[0], saved[1]) } else { optimizerLod = lodRange(currentLod) }
+        (optG.learningRate, optD.learningRate) = (sched.gLrate, sched.dLrate)
         return state
     }
 }
 
 extension StyleGAN1Trainer: Trainer {
-    var batchSize: Int { preset.batch }
+    var tickKimg: Double { sched.tickKimg }
     var networks: [(String, Layer)] { [("G", G), ("D", D), ("G_ema", G_ema)] }
     var generator: ImageGenerator { G_ema }
 
@@ -161,8 +190,9 @@ extension StyleGAN1Trainer: Trainer {
         try GradMode.disabled { try G_ema(z, lod: currentLod, noiseMode: .const) }
     }
 
-    func progressFields() -> [(String, String)] {
-        let lod = currentLod
-        return [("lod", String(format: "%.2f", lod)), ("resolution", String(G.config.resolution >> Int(lod.rounded(.down))))]
+    func progressFields() -> [ProgressField] {
+        [ProgressField(name: "lod", value: sched.lod, text: String(format: "%.2f", sched.lod)),
+         ProgressField(name: "resolution", value: Double(sched.resolution), text: String(sched.resolution)),
+         ProgressField(name: "minibatch", value: Double(sched.minibatch), text: String(sched.minibatch))]
     }
 }

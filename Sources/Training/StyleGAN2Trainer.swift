@@ -83,10 +83,11 @@ public final class StyleGAN2Trainer {
             // softplus(−D(G(z))).
             let (img, _) = try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing)
             let logits = try D(img)
-            let loss = try logits.neg().softplus().mean()
+            let loss = try logits.neg().softplus()
             try stats?.report("Loss/scores/fake", logits)
+            try stats?.report("Loss/signs/fake", logits.statisticSign())
             try stats?.report("Loss/G/loss", loss)
-            try TrainingStep.update(optG, loss)
+            try TrainingStep.update(optG, loss.mean())
         case .Greg:
             // Path-length regularisation on half the batch.
             let (img, ws) = try runG(random.stream.normal([Swift.max(1, n / plBatchShrink), zDim], on: device), random: random.stream, mixing: &random.mixing)
@@ -98,8 +99,10 @@ public final class StyleGAN2Trainer {
             let newMean = try plMean.lerp(plLengths.mean(), plDecay)
             plMean = newMean.detached()
             let penalty = try (plLengths - newMean).square()
+            let reg = try penalty * preset.plWeight
             try stats?.report("Loss/pl_penalty", penalty)
-            try TrainingStep.update(optG, try (penalty * preset.plWeight).mean() * Double(options.gRegInterval))
+            try stats?.report("Loss/G/reg", reg)
+            try TrainingStep.update(optG, try reg.mean() * Double(options.gRegInterval))
         case .Dmain:
             // softplus(D(G(z))) + softplus(−D(x)).
             let fake = try GradMode.disabled {
@@ -107,18 +110,23 @@ public final class StyleGAN2Trainer {
             }
             let fakeLogits = try D(fake)
             let realLogits = try D(reals)
-            let loss = try fakeLogits.softplus().mean() + realLogits.neg().softplus().mean()
+            let loss = try fakeLogits.softplus() + realLogits.neg().softplus()
+            try stats?.report("Loss/scores/fake", fakeLogits)
+            try stats?.report("Loss/signs/fake", fakeLogits.statisticSign())
             try stats?.report("Loss/scores/real", realLogits)
+            try stats?.report("Loss/signs/real", realLogits.statisticSign())
             try stats?.report("Loss/D/loss", loss)
-            try TrainingStep.update(optD, loss)
+            try TrainingStep.update(optD, loss.mean())
         case .Dreg:
             // R1 = γ/2·‖∇x D(x)‖².
             let real = reals.detached().requiringGrad()
             let logits = try D(real)
             let r1Grads = try gradients(of: logits.sum(), wrt: [real], createGraph: true)[0]
             let penalty = try r1Grads.square().sum(axes: [1, 2, 3])
+            let reg = try penalty * (preset.r1Gamma / 2)
             try stats?.report("Loss/r1_penalty", penalty)
-            try TrainingStep.update(optD, try (penalty * (preset.r1Gamma / 2)).mean() * Double(options.dRegInterval))
+            try stats?.report("Loss/D/reg", reg)
+            try TrainingStep.update(optD, try reg.mean() * Double(options.dRegInterval))
         }
     }
 
@@ -165,6 +173,7 @@ public final class StyleGAN2Trainer {
 
     /// Restores networks and training state from a snapshot written by `writeSnapshot`.
     func restore(from path: String) throws -> TrainState {
+        try Snapshot.requireTrainingState(path)
         let networks = try NetworkFile.readStyleGAN2(path: path, device: device)
         guard let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
             throw TrainingError("\(path) lacks G, D or G_ema: resume needs a snapshot written by train")
@@ -192,10 +201,12 @@ struct TrainState: Codable {
     var lod: Double? = nil
     /// StyleGAN (v1): the lod range (floor, ceil) the optimizers' state belongs to.
     var optimizerLod: [Int]? = nil
+    /// StyleGAN (v1): the images shown when the schedule was last evaluated.
+    var scheduleNimg: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case batchIndex = "batch_idx", curNimg = "cur_nimg", optGStep = "opt_G_step", optDStep = "opt_D_step", tick = "cur_tick", lod
-        case optimizerLod = "optimizer_lod"
+        case optimizerLod = "optimizer_lod", scheduleNimg = "schedule_nimg"
     }
 
     static let key = "sgan.train_state"

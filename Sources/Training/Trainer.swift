@@ -5,8 +5,12 @@ import Tensors
 /// What the run loop needs of a trainer (StyleGAN2 or StyleGAN v1).
 protocol Trainer: AnyObject {
     var curNimg: Int { get }
-    /// Images per step.
-    var batchSize: Int { get }
+    /// Batches trained so far.
+    var batchIndex: Int { get }
+    /// Images per step, from the current step on.
+    var batchSizes: BatchSizes { get }
+    /// Thousands of images per tick where the run does not set it (StyleGAN2: the official 4).
+    var tickKimg: Double { get }
     /// Runs one batch of training on `reals` `[batch, C, R, R]` in [-1, 1].
     func step(reals: Tensor, stats: TickStatistics) throws
     /// G_ema's images for the fixed grid latents (noise const).
@@ -15,10 +19,8 @@ protocol Trainer: AnyObject {
     var generator: ImageGenerator { get }
     func writeSnapshot(_ path: String, tick: Int) throws
     func restore(from path: String) throws -> TrainState
-    /// Extra fields of the tick line and stats (v1: lod and resolution).
-    func progressFields() -> [(String, String)]
-    /// Processes a batch of reals for the current step (v1: the fade-in blend).
-    func prepareReals(_ reals: Tensor) throws -> Tensor
+    /// Extra fields of the tick line and stats (v1: lod, resolution and minibatch).
+    func progressFields() -> [ProgressField]
     /// The networks whose weights must stay finite (G, D, G_ema).
     var networks: [(String, Layer)] { get }
 }
@@ -39,14 +41,21 @@ extension Trainer {
 }
 
 extension StyleGAN2Trainer: Trainer {
-    var batchSize: Int { preset.batch }
+    var batchSizes: BatchSizes { .constant(preset.batch) }
+    var tickKimg: Double { 4 }
     var generator: ImageGenerator { G_ema }
 
     func gridImages(_ z: Tensor) throws -> Tensor {
         try GradMode.disabled { try G_ema(z, noiseMode: .const) }
     }
 
-    func progressFields() -> [(String, String)] { [] }
-    func prepareReals(_ reals: Tensor) throws -> Tensor { reals }
+    func progressFields() -> [ProgressField] { [] }
     var networks: [(String, Layer)] { [("G", G), ("D", D), ("G_ema", G_ema)] }
+}
+
+/// A value of the tick line (`lod 0.50`) that stats.jsonl also records (`Progress/lod`).
+struct ProgressField {
+    var name: String
+    var value: Double
+    var text: String
 }

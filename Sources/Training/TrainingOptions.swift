@@ -23,21 +23,24 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var latentSize: Int? = nil
     /// Training length in thousands of images; nil: the preset's.
     public var kimg: Double? = nil
-    /// Thousands of images per tick (the official `kimg_per_tick` is 4).
-    public var tickKimg = 4.0
+    /// Thousands of images per tick; nil: the official values (StyleGAN2 `kimg_per_tick` 4,
+    /// StyleGAN (v1) the schedule's `tick_kimg_dict`).
+    public var tickKimg: Double? = nil
     /// Ticks between network snapshots and sample grids (the official default is 50).
     public var snapTicks = 50
     /// Ticks between SWD measurements into metrics.jsonl (0: none).
     public var metricsTicks = 0
     public var seed: UInt64 = 0
-    /// x-flip augmentation.
-    public var mirror = false
+    /// x-flip augmentation; nil: the preset's (`stylegan1-ffhq` mirrors, as the official FFHQ configuration).
+    public var mirror: Bool? = nil
     /// Lazy regularisation intervals (official: G 4, D 16).
     public var gRegInterval = 4
     public var dRegInterval = 16
-    /// Sample grid of G_ema from fixed latents: columns and rows.
-    public var gridColumns = 8
-    public var gridRows = 4
+    /// Sample grid of G_ema from fixed latents: columns and rows; nil: the official
+    /// `setup_snapshot_image_grid` size for the resolution (7680 / R columns and 4320 / R rows,
+    /// 7 to 32 and 4 to 32).
+    public var gridColumns: Int? = nil
+    public var gridRows: Int? = nil
     /// StyleGAN (v1) progressive growing: the start resolution and the kimg of each stable and fade phase.
     public var lodInitialResolution = 8
     public var lodTrainingKimg = 600.0
@@ -57,9 +60,25 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The preset for `resolution` and `channels` with this run's overrides applied.
     public func resolvedPreset(resolution: Int, channels: Int) throws -> Preset {
         var p = try Preset.named(preset, resolution: resolution, channels: channels)
-        if let batch { p.batch = batch }
+        if let batch {
+            p.batch = batch
+            // StyleGAN (v1): --batch is the minibatch where the schedule has no entry, and the
+            // largest minibatch at any resolution.
+            p.scheduleV1?.minibatchBase = batch
+            p.scheduleV1?.maxMinibatch = batch
+        }
         if let gamma { p.r1Gamma = gamma }
-        if let learningRate { p.learningRate = learningRate }
+        if let learningRate {
+            p.learningRate = learningRate
+            // StyleGAN (v1): one rate for G and D at every resolution.
+            p.scheduleV1?.gLrateBase = learningRate
+            p.scheduleV1?.dLrateBase = learningRate
+            p.scheduleV1?.gLrateDict = [:]
+            p.scheduleV1?.dLrateDict = [:]
+        }
+        p.scheduleV1?.lodInitialResolution = lodInitialResolution
+        p.scheduleV1?.lodTrainingKimg = lodTrainingKimg
+        p.scheduleV1?.lodTransitionKimg = lodTransitionKimg
         if let mbstdGroup {
             p.discriminator?.mbstdGroupSize = mbstdGroup
             p.discriminatorV1?.mbstdGroupSize = mbstdGroup
@@ -92,8 +111,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try p.generatorV1?.validate()
         try p.discriminatorV1?.validate()
         let group = p.discriminator?.mbstdGroupSize ?? p.discriminatorV1?.mbstdGroupSize ?? 1
-        guard p.batch >= 1, p.batch % Swift.max(1, Swift.min(group, p.batch)) == 0 else {
-            throw TrainingError("batch \(p.batch) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group")
+        let sizes = p.scheduleV1.map { s in s.minibatchSizes(resolutionLog2: p.generatorV1!.resolutionLog2) } ?? [p.batch]
+        for size in sizes {
+            guard size >= 1, size % Swift.max(1, Swift.min(group, size)) == 0 else {
+                throw TrainingError("batch \(size) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group")
+            }
         }
         return p
     }

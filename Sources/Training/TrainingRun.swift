@@ -16,55 +16,70 @@ public final class TrainingRun {
     let totalKimg: Double
     let log: FileHandle
     let gridLatents: Tensor
+    /// Sample grid size: columns × rows.
+    let grid: (columns: Int, rows: Int)
+    /// Whether reals are x-flipped at random.
+    let mirror: Bool
     var tick = 0
     /// Whether progress bars go to standard error (a terminal).
     let interactive = isatty(STDERR_FILENO) != 0
 
     /// Prepares a run in a new folder under `outdir` (or, resuming `latest`, in the newest run's
     /// folder); `resume` is nil, `latest` or a snapshot file.
-    public init(options: TrainingOptions, outdir: String, resume: String?, device: Device) throws {
+    public convenience init(options: TrainingOptions, outdir: String, resume: String?, device: Device) throws {
+        try self.init(options: options, outdir: outdir, resume: resume, device: device, adjustPreset: { _ in })
+    }
+
+    /// As above, with the resolved preset changed by `adjustPreset` (tests use it for schedules no
+    /// option gives).
+    init(options: TrainingOptions, outdir: String, resume: String?, device: Device, adjustPreset: (inout Preset) -> Void) throws {
         var options = options
-        var folder: URL
+        var existingFolder: URL? = nil
         var snapshot: String? = nil
         if resume == "latest" {
             guard let latest = try TrainingRun.latestSnapshot(outdir: outdir) else {
                 throw TrainingError("--resume latest: no snapshot under \(outdir); start a run without --resume first")
             }
-            (folder, snapshot) = (latest.folder, latest.snapshot)
+            (existingFolder, snapshot) = (latest.folder, latest.snapshot)
             // The run continues with its own options, except for how long it trains when --kimg is given.
-            let saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: folder.appendingPathComponent("training_options.json")))
+            let saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: latest.folder.appendingPathComponent("training_options.json")))
             let kimg = options.kimg
             options = saved
             if let kimg { options.kimg = kimg }
-        } else {
-            if let resume {
-                guard FileManager.default.fileExists(atPath: resume) else { throw TrainingError("--resume: \(resume) does not exist") }
-                snapshot = resume
-            }
-            folder = try TrainingRun.newRunFolder(outdir: outdir, options: options)
+        } else if let resume {
+            guard FileManager.default.fileExists(atPath: resume) else { throw TrainingError("--resume: \(resume) does not exist") }
+            snapshot = resume
         }
         self.options = options
-        self.folder = folder
         self.device = device
         dataset = try options.data.map(openDataset) ?? ProceduralDataset(resolution: options.proceduralResolution)
-        let preset = try options.resolvedPreset(resolution: dataset.resolution, channels: dataset.channels)
+        var preset = try options.resolvedPreset(resolution: dataset.resolution, channels: dataset.channels)
+        adjustPreset(&preset)
         totalKimg = options.kimg ?? Double(preset.totalKimg)
+        mirror = options.mirror ?? preset.mirror
+        let official = TrainingRun.officialGrid(resolution: dataset.resolution)
+        grid = (options.gridColumns ?? official.columns, options.gridRows ?? official.rows)
         switch preset.architecture {
         case .stylegan2: trainer = try StyleGAN2Trainer(preset: preset, options: options, device: device)
         case .stylegan1: trainer = try StyleGAN1Trainer(preset: preset, options: options, device: device)
         }
+        var random = NumpyRandomState(seed: UInt32(truncatingIfNeeded: options.seed))
+        let count = grid.columns * grid.rows
+        gridLatents = try Tensor(random.randn(count * trainer.generator.zDim), shape: [count, trainer.generator.zDim], on: device)
+        let trainer = self.trainer
+        let resumed = try snapshot.map { try trainer.restore(from: $0) }
+
+        // Everything is checked: only now is anything written (a refused start leaves nothing behind).
+        let folder = try existingFolder ?? TrainingRun.newRunFolder(outdir: outdir, options: options)
+        self.folder = folder
         let logPath = folder.appendingPathComponent("log.txt").path
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: logPath) else { throw TrainingError("cannot write \(logPath)") }
         handle.seekToEndOfFile()
         log = handle
-        var random = NumpyRandomState(seed: UInt32(truncatingIfNeeded: options.seed))
-        let count = options.gridColumns * options.gridRows
-        gridLatents = try Tensor(random.randn(count * trainer.generator.zDim), shape: [count, trainer.generator.zDim], on: device)
-        if let snapshot {
-            let state = try trainer.restore(from: snapshot)
-            tick = state.tick
-            say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(state.curNimg) / 1000)) kimg")
+        if let resumed, let snapshot {
+            tick = resumed.tick
+            say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(resumed.curNimg) / 1000)) kimg")
         }
         let optionsFile = folder.appendingPathComponent("training_options.json")
         if !FileManager.default.fileExists(atPath: optionsFile.path) {
@@ -72,6 +87,11 @@ public final class TrainingRun {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(options).write(to: optionsFile)
         }
+    }
+
+    /// The official `setup_snapshot_image_grid` size: 7680 / R columns (7 to 32) and 4320 / R rows (4 to 32).
+    public static func officialGrid(resolution: Int) -> (columns: Int, rows: Int) {
+        (Swift.min(Swift.max(7680 / resolution, 7), 32), Swift.min(Swift.max(4320 / resolution, 4), 32))
     }
 
     /// `outdir/NNNNN-<preset>-<data>-batchB`, numbered after the existing runs.
@@ -107,26 +127,29 @@ public final class TrainingRun {
     public func run() throws {
         say("Training \(options.preset) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
         for note in dataset.notes { say("dataset: \(note)") }
-        if trainer.curNimg == 0 { try writeGrid(name: "reals.png", images: realGrid()) }
+        if trainer.curNimg == 0 {
+            try writeGrid(name: "reals.png", images: realGrid())
+            try writeGrid(name: "fakes_init.png", images: trainer.gridImages(gridLatents))
+        }
         let totalNimg = Int(totalKimg * 1000)
         let startTime = Date()
         var tickStart = (nimg: trainer.curNimg, time: Date())
         var maintenance = 0.0
         let stats = TickStatistics()
-        let prefetcher = Prefetcher(dataset: dataset, batchSize: trainer.batchSize, mirror: options.mirror,
-                                    seed: options.seed, start: trainer.curNimg / trainer.batchSize)
+        let prefetcher = Prefetcher(dataset: dataset, sizes: trainer.batchSizes, mirror: mirror,
+                                    seed: options.seed, startBatch: trainer.batchIndex, startNimg: trainer.curNimg)
         defer { prefetcher.stop() }
         var pending: [DeviceFence] = []
         var done = trainer.curNimg >= totalNimg
         while !done {
-            let reals = try trainer.prepareReals(prefetcher.nextBatch(on: device))
+            let reals = try prefetcher.nextBatch(on: device)
             for problem in prefetcher.newlySkipped() { say("warning: skipped an image: \(problem)") }
             try trainer.step(reals: reals, stats: stats)
             // Keep at most two steps in flight: before queuing a third, wait for the oldest.
             pending.append(try DeviceFence(device))
             if pending.count >= 2 { try pending.removeFirst().wait() }
             done = trainer.curNimg >= totalNimg
-            let tickEnd = tickStart.nimg + Int(options.tickKimg * 1000)
+            let tickEnd = tickStart.nimg + Int((options.tickKimg ?? trainer.tickKimg) * 1000)
             if interactive && !done {
                 let fraction = Double(trainer.curNimg - tickStart.nimg) / Double(tickEnd - tickStart.nimg)
                 let filled = Int(Swift.min(Swift.max(fraction, 0), 1) * 30)
@@ -137,6 +160,7 @@ public final class TrainingRun {
 
             // Tick: report, then maintenance (grids, snapshots, metrics).
             let values = try stats.collect()   // reads the device: the tick's work has finished
+            let progress = trainer.progressFields()
             let tickEndTime = Date()
             let seconds = tickEndTime.timeIntervalSince(tickStart.time)
             let secPerKimg = seconds / Double(Swift.max(trainer.curNimg - tickStart.nimg, 1)) * 1000
@@ -150,22 +174,29 @@ public final class TrainingRun {
                 "cpumem \(pad(String(format: "%.2f", residentGiB()), 6))",
                 "gpumem \(pad(String(format: "%.2f", deviceGiB()), 6))",
             ]
-            fields += trainer.progressFields().map { "\($0.0) \($0.1)" }
+            fields += progress.map { "\($0.name) \($0.text)" }
             say(fields.joined(separator: " "))
             let maintenanceStart = Date()
-            var record: [String: Any] = [
-                "tick": tick, "kimg": Double(trainer.curNimg) / 1000, "sec_per_kimg": secPerKimg, "sec_per_tick": seconds,
-                "timestamp": tickEndTime.timeIntervalSince1970,
+            // The official stats.jsonl: each statistic as {num, mean, std}, and a timestamp.
+            let totalSeconds = tickEndTime.timeIntervalSince(startTime)
+            var scalars: [(String, Double)] = [
+                ("Progress/tick", Double(tick)), ("Progress/kimg", Double(trainer.curNimg) / 1000),
+                ("Timing/total_sec", totalSeconds), ("Timing/sec_per_tick", seconds), ("Timing/sec_per_kimg", secPerKimg),
+                ("Timing/maintenance_sec", maintenance), ("Resources/cpu_mem_gb", residentGiB()), ("Resources/peak_gpu_mem_gb", deviceGiB()),
+                ("Timing/total_hours", totalSeconds / 3600), ("Timing/total_days", totalSeconds / 86400),
             ]
-            for (name, value) in values { record[name] = value.isFinite ? value : "\(value)" }
-            for (name, value) in trainer.progressFields() { record[name] = Double(value) ?? value }
+            scalars += progress.map { ("Progress/\($0.name)", $0.value) }
+            var record: [String: Any] = ["timestamp": tickEndTime.timeIntervalSince1970]
+            for (name, value) in scalars { record[name] = TrainingRun.jsonStatistic(TickStatistics.Moments(num: 1, mean: value, std: 0)) }
+            for (name, moments) in values { record[name] = TrainingRun.jsonStatistic(moments) }
             try appendJSONLine(record, to: "stats.jsonl")
             let kimgText = String(format: "%.1f", Double(trainer.curNimg) / 1000)
             let latest: String? = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
                 .filter { $0.hasPrefix("network-snapshot-") && $0.hasSuffix(".safetensors") }.sorted().last
                 .map { folder.appendingPathComponent($0).path }
             let lastGood = latest.map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
-            for (name, value) in values where !value.isFinite {
+            for (name, moments) in values where !moments.mean.isFinite {
+                let value = moments.mean
                 throw TrainingError("\(name) (phase \(TrainingRun.phase(of: name))) became \(value) at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate) or raise --gamma")
             }
             if let bad = try trainer.firstNonFiniteParameter() {
@@ -200,6 +231,12 @@ public final class TrainingRun {
         }
     }
 
+    /// `{"num": n, "mean": m, "std": s}`, non-finite numbers written as strings (JSON has no NaN).
+    static func jsonStatistic(_ moments: TickStatistics.Moments) -> [String: Any] {
+        func number(_ x: Double) -> Any { x.isFinite ? x : "\(x)" }
+        return ["num": moments.num, "mean": number(moments.mean), "std": number(moments.std)]
+    }
+
     func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
 
     func appendJSONLine(_ record: [String: Any], to name: String) throws {
@@ -214,7 +251,7 @@ public final class TrainingRun {
     /// A grid image (columns × rows) of `[N, C, R, R]` images.
     func writeGrid(name: String, images: Tensor) throws {
         let tiles = try Renderer.quantize(images)
-        let (columns, rows) = (options.gridColumns, Swift.max(1, tiles.count / options.gridColumns))
+        let (columns, rows) = (grid.columns, Swift.max(1, tiles.count / grid.columns))
         let (r, c) = (tiles[0].width, tiles[0].channels)
         var pixels = [UInt8](repeating: 0, count: columns * rows * r * r * c)
         for (i, tile) in tiles.prefix(columns * rows).enumerated() {
@@ -228,14 +265,34 @@ public final class TrainingRun {
             .write(path: folder.appendingPathComponent(name).path)
     }
 
-    /// The first grid's worth of training images.
+    /// A grid's worth of training images, as the official `setup_snapshot_image_grid` picks them
+    /// for a dataset without labels: the dataset's indices shuffled by `RandomState(seed)`, repeated
+    /// when the dataset is smaller than the grid.
     func realGrid() throws -> Tensor {
-        let count = options.gridColumns * options.gridRows
-        let values = try (0..<count).flatMap { i in
-            planarFloats(try dataset.pixels(at: i % dataset.count), resolution: dataset.resolution, channels: dataset.channels,
+        let count = grid.columns * grid.rows
+        let order = TrainingRun.realGridIndices(count: count, datasetCount: dataset.count, seed: options.seed)
+        let values = try order.flatMap { i in
+            planarFloats(try readablePixels(from: i), resolution: dataset.resolution, channels: dataset.channels,
                          divisor: 127.5, offset: -1)
         }
         return try Tensor(values, shape: [count, dataset.channels, dataset.resolution, dataset.resolution])
+    }
+
+    /// Image `index`, or the next one that can be read (the prefetcher reports the others).
+    func readablePixels(from index: Int) throws -> [UInt8] {
+        var firstError: Error? = nil
+        for attempt in 0..<Swift.min(dataset.count, 64) {
+            do { return try dataset.pixels(at: (index + attempt) % dataset.count) } catch { firstError = firstError ?? error }
+        }
+        throw firstError!
+    }
+
+    /// The dataset indices of the reals grid's `count` cells.
+    static func realGridIndices(count: Int, datasetCount: Int, seed: UInt64) -> [Int] {
+        var random = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed))
+        var indices = Array(0..<datasetCount)
+        random.shuffle(&indices)
+        return (0..<count).map { indices[$0 % datasetCount] }
     }
 
     func deviceGiB() -> Double {

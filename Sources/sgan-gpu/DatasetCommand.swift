@@ -21,8 +21,8 @@ struct DatasetCommand: ParsableCommand {
     @Option(help: "How to make non-square images square: none (skip them), center-crop or pad.")
     var transform = DatasetTool.Transform.none
 
-    @Option(help: "Resize filter: box or lanczos.")
-    var filter = DatasetTool.Filter.box
+    @Option(help: "Resize filter: box or lanczos (default lanczos, as the official dataset_tool.py).")
+    var filter = DatasetTool.Filter.lanczos
 
     func validate() throws {
         guard resolution >= 4, resolution & (resolution - 1) == 0 else {

@@ -11,7 +11,7 @@ struct Render: ParsableCommand {
         abstract: "Render images and figures from a network file.",
         discussion: """
         Seeds map to latents as the official generate.py draws them (np.random.RandomState(seed).randn). Images are written as seedNNNN.png, quantised as clamp(img*127.5+128, 0, 255).
-        Figures (--figure): grid (grid.png, --grid CxR, --labels), truncation (truncation.png: rows of seeds, columns of --psis), style-mixing (stylemix.png: --row-seeds, --col-seeds; mixed images take the row's w for --styles coarse|middle|fine|A-B and the column's for the rest), noise (noise.png: all, none, coarse, fine noise and the per-pixel standard deviation over --draws), interpolation (frameNNNNN.png, --frames per pair, --space w|z; interpolation.mp4 when ffmpeg is on the PATH).
+        Figures (--figure): grid (grid.png, --grid CxR, --labels), truncation (truncation.png: rows of seeds, columns of --psis), style-mixing (stylemix.png: the column seeds' images on top, the row seeds' on the left; each mixed image is its row's w with the --styles layers (coarse|middle|fine|A-B) taken from its column, as style_mixing.py), noise (noise.png: all, none, coarse, fine noise and the per-pixel standard deviation over --draws), interpolation (frameNNNNN.png, --frames per pair, --space w|z; interpolation.mp4 when ffmpeg is on the PATH).
         """)
 
     @Option(help: "images (one PNG per seed), grid, truncation, style-mixing, noise or interpolation.")
@@ -41,8 +41,8 @@ struct Render: ParsableCommand {
     @Option(name: .customLong("col-seeds"), help: "Style-mixing figure: seeds of the columns.")
     var colSeeds: String?
 
-    @Option(help: "Style-mixing figure: the layers taken from the row: coarse, middle, fine, all or a range of ws like 0-3.")
-    var styles = "coarse"
+    @Option(help: "Style-mixing figure: the layers each image takes from its column's seed: coarse, middle, fine, all or a range of ws like 0-3 (default: 0-6 for StyleGAN2 as style_mixing.py, coarse for StyleGAN v1).")
+    var styles: String?
 
     @Option(help: "Noise figure: noise draws for the standard deviation.")
     var draws = 32
@@ -62,10 +62,10 @@ struct Render: ParsableCommand {
     @Option(help: "A safetensors file with tensor z [N, z_dim] (float32) to render instead of seeds.")
     var latents: String?
 
-    @Option(help: "Truncation psi (1: none).")
-    var psi = 1.0
+    @Option(help: "Truncation psi (1: none). Default: 1 for StyleGAN2 (as generate.py); the network's own truncation_psi for StyleGAN v1 (0.7 in the official G_style), with its truncation_cutoff unless --cutoff is given.")
+    var psi: Double?
 
-    @Option(help: "Truncate only the first K ws (default: all).")
+    @Option(help: "Truncate only the first K ws (default: all for StyleGAN2; the network's truncation_cutoff, 8, for StyleGAN v1 without --psi).")
     var cutoff: Int?
 
     @Option(name: .customLong("noise-mode"), help: "const, random or none.")
@@ -83,7 +83,7 @@ struct Render: ParsableCommand {
     @OptionGroup var options: DeviceOptions
 
     func validate() throws {
-        guard psi.isFinite else { throw ValidationError("--psi must be a finite number, got \(psi)") }
+        if let psi, !psi.isFinite { throw ValidationError("--psi must be a finite number, got \(psi)") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         let kinds = ["images", "grid", "truncation", "style-mixing", "noise", "interpolation"]
         guard kinds.contains(figure) else { throw ValidationError("--figure must be one of \(kinds.joined(separator: ", ")), got '\(figure)'") }
@@ -112,8 +112,7 @@ struct Render: ParsableCommand {
             throw RenderError.badArgument("--cutoff \(cutoff) is beyond the network's \(generator.numWs) ws")
         }
         var renderer = Renderer(generator: generator)
-        renderer.psi = psi
-        renderer.cutoff = cutoff
+        (renderer.psi, renderer.cutoff) = Renderer.truncation(of: generator, psi: psi, cutoff: cutoff)
         renderer.noiseMode = noiseMode
         renderer.batchSize = batch
         let figures = Figures(renderer: renderer)
@@ -136,7 +135,7 @@ struct Render: ParsableCommand {
             count = latents.count * psis.count
         case "style-mixing":
             let rows = rowSeedList!.map { renderer.latent(seed: $0) }, columns = colSeedList!.map { renderer.latent(seed: $0) }
-            try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers(styles)).write(path: path("stylemix.png"))
+            try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: styles.map(figures.layers) ?? figures.defaultStyleLayers).write(path: path("stylemix.png"))
             count = rows.count * columns.count + rows.count + columns.count
         case "noise":
             try figures.noise(latents: latents, draws: draws, seed: UInt64(seedList?.first ?? 0)).write(path: path("noise.png"))

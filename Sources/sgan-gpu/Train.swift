@@ -46,11 +46,11 @@ struct Train: ParsableCommand {
     @Option(help: "Latent size, z_dim = w_dim (default: the preset's).")
     var zdim: Int?
 
-    @Option(help: "Thousands of images per tick.")
-    var tick = 4.0
+    @Option(help: "Thousands of images per tick (default: 4 as the official kimg_per_tick; StyleGAN v1: the schedule's per resolution).")
+    var tick: Double?
 
-    @Option(help: "Ticks between snapshots and sample grids.")
-    var snap = 10
+    @Option(help: "Ticks between snapshots and sample grids (official default 50).")
+    var snap = 50
 
     @Option(name: .customLong("metrics-ticks"), help: "Ticks between SWD measurements into metrics.jsonl (0: none).")
     var metricsTicks = 0
@@ -58,14 +58,14 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed of the run.")
     var seed: UInt64 = 0
 
-    @Flag(help: "Augment with x-flips.")
-    var mirror = false
+    @Flag(inversion: .prefixedNo, help: "Augment with x-flips (default: the preset's; stylegan1-ffhq mirrors as the official FFHQ configuration).")
+    var mirror: Bool?
 
     @Option(help: "Continue a run: 'latest' (the newest snapshot under --outdir, in its own folder) or a snapshot file.")
     var resume: String?
 
-    @Option(help: "Sample grid of fixed latents, columns x rows.")
-    var grid = "8x4"
+    @Option(help: "Sample grids (reals.png, fakes*.png), columns x rows (default: the official size for the resolution, 7680/R x 4320/R within 7-32 x 4-32).")
+    var grid: String?
 
     @Option(help: "Resolution of the procedural dataset.")
     var resolution = 32
@@ -83,7 +83,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if let kimg, !(kimg > 0 && kimg.isFinite) { throw ValidationError("--kimg must be positive, got \(kimg)") }
-        guard tick > 0, tick.isFinite else { throw ValidationError("--tick must be positive, got \(tick)") }
+        if let tick, !(tick > 0 && tick.isFinite) { throw ValidationError("--tick must be positive, got \(tick)") }
         guard snap >= 1 else { throw ValidationError("--snap must be at least 1") }
         guard metricsTicks >= 0 else { throw ValidationError("--metrics-ticks must be 0 or more") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
@@ -98,7 +98,7 @@ struct Train: ParsableCommand {
         for (name, value) in [("--cbase", cbase), ("--cmax", cmax), ("--map", map), ("--zdim", zdim), ("--mbstd-group", mbstdGroup)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
-        guard parseGrid(grid, limit: 64) != nil else { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
+        if let grid, parseGrid(grid, limit: 64) == nil { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
     }
 
 
@@ -111,7 +111,7 @@ struct Train: ParsableCommand {
         (o.channelBase, o.channelMax, o.mappingLayers, o.latentSize) = (cbase, cmax, map, zdim)
         (o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (tick, snap, metricsTicks, seed, mirror)
         o.kimg = kimg
-        (o.gridColumns, o.gridRows) = parseGrid(grid, limit: 64)!
+        if let grid, let size = parseGrid(grid, limit: 64) { (o.gridColumns, o.gridRows) = (size.columns, size.rows) }
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
         let device = try Device.select(options.device)
         try TrainingRun(options: o, outdir: outdir, resume: resume, device: device).run()

@@ -66,7 +66,8 @@ import Testing
         #expect { _ = try NetworkFile.read(path: path("missing.safetensors"), device: .cpu) } throws: { "\($0)".contains("does not exist") }
         try expectFailure(Data([1, 2, 3]), "too short")
         try expectFailure(good.prefix(good.count / 2), "lie outside")
-        try expectFailure(Data("PK\u{3}\u{4} this is a zip file, not safetensors".utf8), "header")
+        try expectFailure(Data("PK\u{3}\u{4} this is a zip file, not safetensors".utf8), "is a zip archive")
+        try expectFailure(Data([0x80, 0x02, 0x7D, 0x71, 0x00, 0x2E, 0, 0, 0]), "is a Python pickle")
         try expectFailure(header("{not json"), "not a JSON object")
         try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}"#, data: Data([0])),
                           "dtype I8 is not supported")
@@ -141,7 +142,9 @@ import Testing
         let cifar = try Preset.named("cifar", resolution: 32)
         #expect(cifar.discriminator?.architecture == "orig" && cifar.plWeight == 0 && cifar.styleMixingProb == 0 && cifar.emaKimg == 500)
         let paper1024 = try Preset.named("paper1024", resolution: 1024)
-        #expect(paper1024.generator?.synthesis.channelBase == 65536)
+        // train.py: paper1024 has fmaps 1, channel_base int(1 * 32768).
+        #expect(paper1024.generator?.synthesis.channelBase == 32768 && paper1024.discriminator?.channelBase == 32768)
+        #expect(paper1024.batch == 32 && paper1024.r1Gamma == 2 && paper1024.learningRate == 0.002 && paper1024.discriminator?.mbstdGroupSize == 4)
         #expect(try Preset.named("stylegan1-ffhq", resolution: 1024).generatorV1?.nf(9) == 16)
         #expect { try Preset.named("paper9000", resolution: 256) } throws: { "\($0)".contains("unknown preset 'paper9000'") }
         #expect { try Preset.named("auto", resolution: 100) } throws: { "\($0)".contains("not a power of two") }

@@ -14,6 +14,21 @@ import Testing
         for (a, b) in zip(other.randn(3), [-1.0856306, 0.99734545, 0.2829785]) { #expect(abs(a - b) < 1e-7) }
     }
 
+    /// `RandomState(seed).shuffle(list(range(n)))`, printed by NumPy (tools/numpy_shuffle_fixture.py).
+    @Test func numpyShuffleMatchesRandomState() {
+        let cases: [(UInt32, Int, [Int])] = [
+            (0, 10, [2, 8, 4, 9, 1, 6, 7, 3, 0, 5]),
+            (7, 1000, [778, 334, 271, 802, 216, 408, 812, 94, 487, 170]),
+            (123, 70000, [21971, 16953, 48447, 42344, 4376, 65743, 64717, 2820, 57997, 25377]),
+        ]
+        for (seed, n, expected) in cases {
+            var random = NumpyRandomState(seed: seed)
+            var order = Array(0..<n)
+            random.shuffle(&order)
+            #expect(Array(order.prefix(expected.count)) == expected, "seed \(seed), \(n) items")
+        }
+    }
+
     @Test func seedLists() throws {
         #expect(try SeedList.parse("0-3,12") == [0, 1, 2, 3, 12])
         #expect(try SeedList.parse("7") == [7])

@@ -64,12 +64,21 @@ import Testing
         }
     }
 
-    /// Taking every layer from the row gives the row's own image; taking none gives the column's.
-    @Test func styleMixingWithAllLayersFromTheRowIsTheRowImage() throws {
-        let (v2, _) = try networks()
-        guard case .stylegan2(let read) = try NetworkFile.read(path: v2, device: .cpu), let g = read.G_ema else {
-            Issue.record("not a StyleGAN2 file")
+    /// As the official style_mixing.py: each cell is its row seed's w with the `styles` layers taken
+    /// from its column seed, so taking every layer gives the column's own image.
+    @Test func styleMixingTakesTheStylesFromTheColumn() throws {
+        let (v2, v1) = try networks()
+        guard case .stylegan2(let read) = try NetworkFile.read(path: v2, device: .cpu), let g = read.G_ema,
+              case .stylegan1(let readV1) = try NetworkFile.read(path: v1, device: .cpu), let gV1 = readV1.G_ema else {
+            Issue.record("not the networks written")
             return
+        }
+        // Which seed's ws land in which layers.
+        let row = try Tensor.zeros([1, 8, 4]), column = try Tensor.full(1, shape: [1, 8, 4])
+        let mixed = try Figures.mix(row: row, column: column, styles: 2..<5).toArray()
+        for layer in 0..<8 {
+            let expected: Float = (2..<5).contains(layer) ? 1 : 0
+            #expect(mixed[(layer * 4)..<(layer * 4 + 4)].allSatisfy { $0 == expected }, "layer \(layer)")
         }
         let figures = Figures(renderer: Renderer(generator: g))
         let rows = [figures.renderer.latent(seed: 1), figures.renderer.latent(seed: 2)], columns = [figures.renderer.latent(seed: 7)]
@@ -83,10 +92,49 @@ import Testing
             }
             return out
         }
-        for row in 1...2 { #expect(tile(all, 1, row) == tile(all, 0, row), "row \(row): mixed image is not the row image") }
+        for row in 1...2 { #expect(tile(all, 1, row) == tile(all, 1, 0), "row \(row): all layers from the column is not the column image") }
         let coarse = try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers("coarse"))
         #expect(tile(coarse, 1, 1) != tile(coarse, 0, 1) && tile(coarse, 1, 1) != tile(coarse, 1, 0))
         #expect(try figures.layers("coarse") == 0..<3 && figures.layers("middle") == 3..<5 && figures.layers("fine") == 5..<8)
+        // Defaults: style_mixing.py's 0-6 for StyleGAN2, the coarse layers for v1.
+        #expect(try figures.defaultStyleLayers == 0..<7)
+        let figuresV1 = Figures(renderer: Renderer(generator: gV1))
+        #expect(try figuresV1.defaultStyleLayers == figuresV1.layers("coarse"))
+    }
+
+    /// A StyleGAN (v1) network renders with its own truncation (psi 0.7, cutoff 8) unless --psi is
+    /// given, as the official G_style; StyleGAN2 renders untruncated, as generate.py.
+    @Test func v1RendersWithItsOwnTruncationByDefault() throws {
+        let (v2, v1) = try networks()
+        // Move dlatent_avg away from zero so that truncation shows.
+        guard case .stylegan1(let read) = try NetworkFile.read(path: v1, device: .cpu), let g = read.G_ema else {
+            Issue.record("not a v1 file")
+            return
+        }
+        g.dlatentAvg.value = try Tensor.full(0.8, shape: [16])
+        let shifted = folder + "/v1-avg.safetensors"
+        try NetworkFile.write(NetworkFile.StyleGAN1Networks(G_ema: g), to: shifted)
+        func image(_ network: String, _ extra: [String], _ name: String) throws -> Data {
+            let out = try render(["--network", network, "--seeds", "3"] + extra, into: name)
+            return try Data(contentsOf: URL(fileURLWithPath: out + "/seed0003.png"))
+        }
+        let plain = try image(shifted, [], "v1-default")
+        #expect(plain == (try image(shifted, ["--psi", "0.7", "--cutoff", "6"], "v1-explicit")))
+        #expect(plain != (try image(shifted, ["--psi", "1"], "v1-none")))
+        #expect(try image(v2, [], "v2-default") == (try image(v2, ["--psi", "1"], "v2-none")))
+        let defaults = Renderer.truncation(of: g, psi: nil, cutoff: nil)
+        #expect(defaults.psi == 0.7 && defaults.cutoff == 6)   // cutoff 8, capped at this network's 6 layers
+    }
+
+    /// An official pickle given to render points to the converter instead of a header error.
+    @Test func aPickleIsPointedToTheConverter() throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let pickle = folder + "/network-snapshot-000100.pkl"
+        try Data([0x80, 0x04, 0x95, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x7D, 0x94, 0x2E]).write(to: URL(fileURLWithPath: pickle))
+        let result = try runCommand(["render", "--network", pickle, "--seeds", "0", "--device", "cpu", "--outdir", folder + "/pkl"])
+        #expect(result.status != 0)
+        #expect(result.err.contains("is a Python pickle") && result.err.contains("tools/convert_official.py"), "\(result.err)")
+        #expect(result.err.split(separator: "\n").count == 1)
     }
 
     @Test func badFigureArgumentsGiveOneLine() throws {

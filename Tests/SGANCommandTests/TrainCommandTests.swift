@@ -16,6 +16,20 @@ import Testing
         return path
     }
 
+    /// `--resume` with a network file (not a snapshot) is refused first for that reason, and a
+    /// refused start leaves no run folder behind.
+    @Test func refusedResumeWritesNothing() throws {
+        let outdir = try folder("refused"), network = try folder("refused-net") + "/g.safetensors"
+        var g = StyleGAN2.GeneratorConfig()
+        (g.zDim, g.wDim, g.imgResolution, g.mapping.numLayers, g.synthesis.channelBase, g.synthesis.channelMax) = (16, 16, 16, 1, 64, 8)
+        try NetworkFile.write(NetworkFile.StyleGAN2Networks(G_ema: try StyleGAN2.Generator(g, device: .cpu)), to: network)
+        let result = try runCommand(["train", "--outdir", outdir, "--kimg", "0.01", "--resume", network] + tiny)
+        #expect(result.status != 0)
+        #expect(result.err.contains("it is a network file, not a training snapshot"), "\(result.err)")
+        #expect(!result.err.contains("another configuration"), "\(result.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outdir).isEmpty, "a refused start left files behind")
+    }
+
     /// A run killed with SIGKILL continues from its last snapshot with `--resume latest`.
     @Test func killedRunResumesFromItsLastSnapshot() throws {
         let outdir = try folder("kill")

@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Networks
 import SafeTensors
 import Tensors
@@ -82,7 +83,7 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         try TrainingRun(options: tinyOptions(kimg: 0.016), outdir: outdir, resume: nil, device: .cpu).run()
         let run = try #require(try FileManager.default.contentsOfDirectory(atPath: outdir).first)
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: outdir + "/" + run))
-        for name in ["training_options.json", "log.txt", "stats.jsonl", "reals.png", "fakes000000.png", "network-snapshot-000000.safetensors"] {
+        for name in ["training_options.json", "log.txt", "stats.jsonl", "reals.png", "fakes_init.png", "fakes000000.png", "network-snapshot-000000.safetensors"] {
             #expect(files.contains(name), "\(name) missing from \(files.sorted())")
         }
         #expect(!files.contains { $0.contains(".tmp-") })
@@ -93,9 +94,18 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         }
         let stats = try String(contentsOfFile: outdir + "/" + run + "/stats.jsonl", encoding: .utf8).split(separator: "\n")
         let record = try #require(try JSONSerialization.jsonObject(with: Data(stats[0].utf8)) as? [String: Any])
-        for key in ["kimg", "sec_per_kimg", "Loss/G/loss", "Loss/D/loss", "Loss/r1_penalty", "Loss/pl_penalty"] {
-            #expect(record[key] != nil, "stats.jsonl lacks \(key)")
+        // The official keys, each statistic as {num, mean, std}, and a timestamp.
+        for key in ["Progress/tick", "Progress/kimg", "Timing/total_sec", "Timing/sec_per_tick", "Timing/sec_per_kimg",
+                    "Timing/maintenance_sec", "Resources/cpu_mem_gb", "Resources/peak_gpu_mem_gb", "Timing/total_hours",
+                    "Timing/total_days", "Loss/scores/fake", "Loss/G/loss", "Loss/scores/real", "Loss/D/loss",
+                    "Loss/r1_penalty", "Loss/pl_penalty", "Loss/signs/fake", "Loss/signs/real", "Loss/G/reg", "Loss/D/reg"] {
+            let statistic = record[key] as? [String: Any]
+            #expect(statistic?["num"] is Int && statistic?["mean"] is Double && statistic?["std"] is Double, "stats.jsonl: \(key) is \(String(describing: record[key]))")
         }
+        #expect(record["timestamp"] is Double)
+        // Scores count every logit of the tick (tick 0: one batch of 4, fakes in Gmain and Dmain).
+        let fake = try #require(record["Loss/scores/fake"] as? [String: Any])
+        #expect(fake["num"] as? Int == 8, "\(fake)")
         // The snapshot renders: it is a network file.
         let snapshot = outdir + "/" + run + "/network-snapshot-000000.safetensors"
         let networks = try NetworkFile.readStyleGAN2(path: snapshot, device: .cpu)
@@ -108,17 +118,19 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         (options.lodInitialResolution, options.lodTrainingKimg, options.lodTransitionKimg) = (4, 0.008, 0.016)
         let trainer = try StyleGAN1Trainer(preset: options.resolvedPreset(resolution: 8, channels: 3), options: options, device: .cpu)
         // R = 3, start 4×4: lod 1 for 8 images, fading to 0 over the next 16.
-        #expect(trainer.lod(kimg: 0) == 1 && trainer.lod(kimg: 0.008) == 1)
-        #expect(abs(trainer.lod(kimg: 0.016) - 0.5) < 1e-12 && trainer.lod(kimg: 0.024) == 0 && trainer.lod(kimg: 1) == 0)
+        func lod(_ nimg: Int) -> Double { trainer.schedule.values(nimg: nimg, resolutionLog2: 3).lod }
+        #expect(lod(0) == 1 && lod(8) == 1)
+        #expect(abs(lod(16) - 0.5) < 1e-12 && lod(24) == 0 && lod(1000) == 0)
         let outdir = try temporaryFolder("grow")
         try TrainingRun(options: options, outdir: outdir, resume: nil, device: .cpu).run()
         let run = try #require(try FileManager.default.contentsOfDirectory(atPath: outdir).first)
         let records = try String(contentsOfFile: outdir + "/" + run + "/stats.jsonl", encoding: .utf8).split(separator: "\n")
             .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        let lods = records.compactMap { $0["lod"] as? Double }
+        func progress(_ name: String) -> [Double] { records.compactMap { ($0["Progress/" + name] as? [String: Any])?["mean"] as? Double } }
+        let lods = progress("lod")
         #expect(lods.first == 1 && lods.last == 0)
         #expect(lods.contains { $0 > 0 && $0 < 1 }, "no tick during the fade-in: \(lods)")
-        #expect(Set(records.compactMap { $0["resolution"] as? Double }) == [4, 8])
+        #expect(Set(progress("resolution")) == [4, 8])
     }
 
     @Test func badOptionsSayWhatToDo() throws {
@@ -135,6 +147,25 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         }
         #expect { try TrainingRun(options: tinyOptions(kimg: 0.01), outdir: try temporaryFolder("bad"), resume: "latest", device: .cpu) } throws: {
             "\($0)".contains("no snapshot under")
+        }
+    }
+
+    /// The official setup_snapshot_image_grid: 7680/R × 4320/R cells within 7–32 × 4–32, filled
+    /// with the dataset's indices shuffled by RandomState(seed), repeated for small datasets.
+    @Test func realsGridFollowsTheOfficialPick() throws {
+        #expect(TrainingRun.officialGrid(resolution: 32) == (32, 32))
+        #expect(TrainingRun.officialGrid(resolution: 256) == (30, 16))
+        #expect(TrainingRun.officialGrid(resolution: 1024) == (7, 4))
+        #expect(TrainingRun.realGridIndices(count: 12, datasetCount: 10, seed: 0) == [2, 8, 4, 9, 1, 6, 7, 3, 0, 5, 2, 8])
+        // With no --grid, a run uses the official size: 8×8 images give a 32×32 grid.
+        var options = tinyOptions(kimg: 0.004)
+        (options.gridColumns, options.gridRows) = (nil, nil)
+        let outdir = try temporaryFolder("grid")
+        try TrainingRun(options: options, outdir: outdir, resume: nil, device: .cpu).run()
+        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: outdir).first)
+        for name in ["reals.png", "fakes_init.png", "fakes000000.png"] {
+            let png = try PNGImage.read(path: outdir + "/" + run + "/" + name)
+            #expect((png.width, png.height) == (32 * 8, 32 * 8), "\(name)")
         }
     }
 
@@ -177,5 +208,84 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         let b = SlicedWasserstein.descriptors(try images(64..<128), channels: 3, resolution: 16, levels: 1, random: &random)
         let same = try SlicedWasserstein.sliced(a[0], b[0], dimension: 147, device: device, random: &random)
         #expect(same < 0.75 * untrained.average, "data vs data \(same), data vs untrained G \(untrained.average)")
+    }
+}
+
+/// StyleGAN (v1)'s `training_schedule` against the official tables (NVlabs/stylegan at 1e0d5c7:
+/// `train.py`'s FFHQ configuration, `training_loop.py`'s defaults).
+@Suite struct StyleGAN1ScheduleTests {
+    /// The first images of each resolution's stable phase, with lod_initial_resolution 8 and 600 +
+    /// 600 kimg per phase: resolution 8·2^p from kimg 1200·p.
+    @Test func ffhqBatchRateAndTickAtEachResolution() throws {
+        let preset = try Preset.named("stylegan1-ffhq", resolution: 1024)
+        let schedule = try #require(preset.scheduleV1)
+        let minibatch = [8: 256, 16: 128, 32: 64, 64: 32, 128: 32, 256: 32, 512: 32, 1024: 32]
+        let lrate = [8: 0.001, 16: 0.001, 32: 0.001, 64: 0.001, 128: 0.0015, 256: 0.002, 512: 0.003, 1024: 0.003]
+        let tick = [8: 140.0, 16: 120, 32: 100, 64: 80, 128: 60, 256: 40, 512: 30, 1024: 20]
+        for (phase, resolution) in [8, 16, 32, 64, 128, 256, 512, 1024].enumerated() {
+            let values = schedule.values(nimg: phase * 1_200_000, resolutionLog2: 10)
+            #expect(values.resolution == resolution && values.lod == Double(7 - phase))
+            #expect(values.minibatch == minibatch[resolution] && values.gLrate == lrate[resolution] && values.dLrate == lrate[resolution],
+                    "\(resolution): \(values)")
+            #expect(values.tickKimg == tick[resolution], "\(resolution): \(values)")
+        }
+        // Halfway through a fade-in the resolution fading in is trained, with its batch and rate.
+        let fade = schedule.values(nimg: 900_000, resolutionLog2: 10)
+        #expect(fade.lod == 6.5 && fade.resolution == 16 && fade.minibatch == 128)
+        // Starting at 4×4 as training_schedule's default: minibatch 512, tick 160.
+        var fromFour = schedule
+        fromFour.lodInitialResolution = 4
+        let four = fromFour.values(nimg: 0, resolutionLog2: 10)
+        #expect(four.resolution == 4 && four.minibatch == 512 && four.tickKimg == 160)
+        #expect(preset.mirror, "the official FFHQ configuration mirrors")
+    }
+
+    /// --batch caps every resolution's minibatch and replaces minibatch_base; --lrate replaces the tables.
+    @Test func batchAndLrateOverrideTheSchedule() throws {
+        var options = TrainingOptions()
+        options.preset = "stylegan1-ffhq"
+        (options.batch, options.learningRate) = (16, 0.002)
+        let schedule = try #require(try options.resolvedPreset(resolution: 256, channels: 3).scheduleV1)
+        #expect(schedule.minibatchSizes(resolutionLog2: 8) == [16, 16, 16, 16, 16, 16, 16])
+        let values = schedule.values(nimg: 0, resolutionLog2: 8)
+        #expect(values.minibatch == 16 && values.gLrate == 0.002 && values.dLrate == 0.002)
+        options.batch = 6
+        #expect { try options.resolvedPreset(resolution: 256, channels: 3) } throws: { "\($0)".contains("batch 6 is not divisible") }
+    }
+
+    /// A run whose minibatch changes at a resolution change (8 at 4×4, 4 at 8×8) trains with those
+    /// sizes, and stopping mid-group after the change and resuming gives the same weights.
+    @Test func resumeIsExactAcrossAResolutionChange() throws {
+        var options = tinyOptions(kimg: 0.064, preset: "stylegan1-small")
+        (options.lodInitialResolution, options.lodTrainingKimg, options.lodTransitionKimg) = (4, 0.016, 0.032)
+        options.tickKimg = nil
+        func adjust(_ preset: inout Preset) {
+            preset.scheduleV1?.maxMinibatch = nil
+            preset.scheduleV1?.minibatchDict = [4: 8, 8: 4]
+            preset.scheduleV1?.gLrateDict = [4: 0.002]
+            preset.scheduleV1?.dLrateDict = [8: 0.0005]
+            preset.scheduleV1?.tickKimgBase = 0.008
+            preset.scheduleV1?.tickKimgDict = [:]
+        }
+        let straight = try temporaryFolder("sched-straight")
+        try TrainingRun(options: options, outdir: straight, resume: nil, device: .cpu, adjustPreset: adjust).run()
+        let split = try temporaryFolder("sched-split")
+        var part = options
+        part.kimg = 0.040   // batches of 8, 8, 8, 8, then 4, 4: stops in the middle of a group of four
+        try TrainingRun(options: part, outdir: split, resume: nil, device: .cpu, adjustPreset: adjust).run()
+        try TrainingRun(options: options, outdir: split, resume: "latest", device: .cpu, adjustPreset: adjust).run()
+        let a = try latestSnapshotTensors(straight), b = try latestSnapshotTensors(split)
+        #expect(a.count == b.count && a.count > 50)
+        for (name, values) in a { #expect(b[name] == values, "\(name) differs after resuming") }
+
+        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: straight).first)
+        let records = try String(contentsOfFile: straight + "/" + run + "/stats.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let pairs = records.compactMap { record -> [Double]? in
+            guard let r = (record["Progress/resolution"] as? [String: Any])?["mean"] as? Double,
+                  let m = (record["Progress/minibatch"] as? [String: Any])?["mean"] as? Double else { return nil }
+            return [r, m]
+        }
+        #expect(Set(pairs) == [[4, 8], [8, 4]], "\(pairs)")
     }
 }
