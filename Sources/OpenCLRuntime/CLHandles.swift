@@ -48,7 +48,9 @@ public final class CLProgram {
     public let options: String
 
     /// Compiles `source` for `device`; a compile error throws `CLBuildError` with the whole build log.
-    public init(source: String, file: String, options: String, context: CLContext, device: CLDevice) throws {
+    /// `quiet` keeps what the compiler itself prints (PoCL's "N warnings generated.") off the
+    /// terminal: standard error is pointed at /dev/null during the build (the log is still read).
+    public init(source: String, file: String, options: String, context: CLContext, device: CLDevice, quiet: Bool = true) throws {
         self.file = file
         self.options = options
         var status: cl_int = 0
@@ -62,7 +64,8 @@ public final class CLProgram {
         }
         handle = program
         var deviceID: cl_device_id? = device.id
-        let built = clBuildProgram(program, 1, &deviceID, options, nil, nil)
+        let built = quiet ? StandardError.silenced { clBuildProgram(program, 1, &deviceID, options, nil, nil) }
+                          : clBuildProgram(program, 1, &deviceID, options, nil, nil)
         if built != CL_SUCCESS {
             throw CLBuildError(
                 file: file, options: options, device: device.name, status: built,
@@ -144,4 +147,37 @@ public final class CLEvent {
     }
 
     deinit { clReleaseEvent(handle) }
+}
+
+/// The process's standard error, and a way to keep what C libraries print there off the terminal.
+public enum StandardError {
+    /// A duplicate of the original standard error: lines written here reach the terminal even
+    /// while `silenced` runs.
+    public static let original: Int32 = dup(STDERR_FILENO)
+    private static let lock = NSLock()
+
+    /// Runs `body` with standard error pointed at /dev/null.
+    public static func silenced<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = original
+        let null = open("/dev/null", O_WRONLY)
+        guard null >= 0 else { return try body() }
+        fflush(stderr)
+        let saved = dup(STDERR_FILENO)
+        dup2(null, STDERR_FILENO)
+        close(null)
+        defer {
+            fflush(stderr)
+            dup2(saved, STDERR_FILENO)
+            close(saved)
+        }
+        return try body()
+    }
+
+    /// Writes `line` and a newline to the original standard error.
+    public static func write(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { _ = Foundation.write(original, $0.baseAddress, $0.count) }
+    }
 }

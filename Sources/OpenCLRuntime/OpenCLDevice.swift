@@ -40,6 +40,13 @@ public final class OpenCLDevice {
     private struct ProgramKey: Hashable { let source: String; let options: String }
     private struct KernelKey: Hashable { let file: String; let options: String; let name: String }
 
+    /// With `SGAN_VERBOSE=1`, what the kernel compiler prints reaches the terminal.
+    public let verbose = ProcessInfo.processInfo.environment["SGAN_VERBOSE"] == "1"
+    /// Programs compiled and the seconds spent compiling them.
+    public private(set) var compileStatistics = (programs: 0, seconds: 0.0)
+    /// Whether the first-compile notice has been printed.
+    private var noticed = false
+
     /// With `SGAN_PROFILE=1`, every launch is timed by the device (see `profile()`).
     public let profiling = ProcessInfo.processInfo.environment["SGAN_PROFILE"] == "1"
     private var profiled: [(String, CLEvent)] = []
@@ -101,7 +108,18 @@ public final class OpenCLDevice {
         lock.lock()
         defer { lock.unlock() }
         if let program = programs[key] { return program }
-        let program = try CLProgram(source: source, file: file, options: options, context: context, device: device)
+        // Builds that take seconds are first compiles (drivers cache what they compiled): once they
+        // add up to two seconds, say so, so that a first run does not look stuck.
+        let start = Date()
+        defer {
+            compileStatistics.programs += 1
+            compileStatistics.seconds += Date().timeIntervalSince(start)
+            if !noticed && compileStatistics.seconds > 2 {
+                noticed = true
+                StandardError.write("Compiling OpenCL kernels for \(device.name) (first use only: the driver caches them for later runs) ...")
+            }
+        }
+        let program = try CLProgram(source: source, file: file, options: options, context: context, device: device, quiet: !verbose)
         programs[key] = program
         return program
     }

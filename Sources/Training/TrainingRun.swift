@@ -176,6 +176,11 @@ public final class TrainingRun {
             ]
             fields += progress.map { "\($0.name) \($0.text)" }
             say(fields.joined(separator: " "))
+            if tick == 0, let compiled = device.openCL?.compileStatistics, compiled.seconds > 2 {
+                // Drivers compile at build time and again at the first launch of each kernel (PoCL
+                // specialises for the work-group size then): the build time alone understates it.
+                say("tick 0 took \(String(format: "%.1f", seconds)) s, most of it compiling \(compiled.programs) OpenCL programs for this device, once: later runs reuse the driver's cache and start in seconds")
+            }
             let maintenanceStart = Date()
             // The official stats.jsonl: each statistic as {num, mean, std}, and a timestamp.
             let totalSeconds = tickEndTime.timeIntervalSince(startTime)

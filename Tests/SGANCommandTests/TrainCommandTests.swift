@@ -117,6 +117,31 @@ import Testing
         #expect(bad.status != 0 && bad.err.contains("not a power of two"))
     }
 
+    /// The official defaults where the user says nothing: dataset_tool.py resizes with lanczos, and
+    /// train.py snapshots every 50 ticks.
+    @Test func officialDefaults() throws {
+        let source = try folder("defaults-src"), out = try folder("defaults-out")
+        let image = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/images/wide.png"))
+        try image.write(to: URL(fileURLWithPath: source + "/a.png"))
+        func prepared(_ name: String, _ extra: [String]) throws -> Data {
+            let result = try runCommand(["dataset", "--source", source, "--dest", out + "/" + name, "--resolution", "4", "--transform", "center-crop"] + extra)
+            #expect(result.status == 0, "\(result.err)")
+            return try Data(contentsOf: URL(fileURLWithPath: out + "/" + name + "/00000000.png"))
+        }
+        let plain = try prepared("plain", [])
+        #expect(plain == (try prepared("lanczos", ["--filter", "lanczos"])))
+        #expect(plain != (try prepared("box", ["--filter", "box"])))
+
+        let outdir = try folder("defaults-train")
+        let arguments = tiny.enumerated().filter { i, a in a != "--snap" && (i == 0 || tiny[i - 1] != "--snap") }.map(\.1)
+        let trained = try runCommand(["train", "--outdir", outdir, "--kimg", "0.004"] + arguments)
+        #expect(trained.status == 0, "\(trained.err)")
+        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: outdir).first)
+        let options = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: outdir + "/" + run + "/training_options.json"))) as? [String: Any])
+        #expect(options["snap"] as? Int == 50)
+    }
+
     @Test func metricsCommandMeasuresASnapshot() throws {
         let outdir = try folder("metrics")
         let trained = try runCommand(["train", "--outdir", outdir, "--kimg", "0.008"] + tiny)
