@@ -129,15 +129,26 @@ public enum NetworkFile {
     }
 
     /// Builds G, D and G_ema from the file's constructor arguments and loads their tensors.
-    static func build<G: Layer, D: Layer, GC: Decodable, DC: Decodable>(
+    static func build<G: Layer, D: Layer, GC: Decodable & ParameterEstimating, DC: Decodable & ParameterEstimating>(
         _ parsed: Parsed, generator: (GC) throws -> G, discriminator: (DC) throws -> D
     ) throws -> (G?, D?, G?) {
+        /// The configuration must describe about as many weights as the file holds: metadata that
+        /// claims a huge network (channel_max 2^40, w_dim 1e9) is refused before anything is built.
+        func check(_ config: ParameterEstimating, _ module: String, _ key: String) throws {
+            try config.validate()
+            let held = parsed.modules[module, default: [:]].values.reduce(0.0) { $0 + Double($1.count) }
+            let claimed = config.estimatedParameters
+            guard claimed <= 1.5 * held + 4096 else {
+                throw parsed.fail("has a '\(key)' describing a network of at least \(String(format: "%.3g", claimed)) weights, but holds \(Int(held)) values for \(module): the metadata does not match the tensors (a damaged or edited file)")
+            }
+        }
         do {
             var generators: [String: G] = [:]
             if parsed.modules["G"] != nil || parsed.modules["G_ema"] != nil {
                 let config = try parsed.config(generatorKwargsKey, GC.self)
                 for name in ["G", "G_ema"] {
                     guard let state = parsed.modules[name] else { continue }
+                    try check(config, name, generatorKwargsKey)
                     let g = try generator(config)
                     try g.load(state, keyPrefix: "\(name).")
                     generators[name] = g
@@ -145,7 +156,9 @@ public enum NetworkFile {
             }
             var d: D? = nil
             if let state = parsed.modules["D"] {
-                d = try discriminator(try parsed.config(discriminatorKwargsKey, DC.self))
+                let config = try parsed.config(discriminatorKwargsKey, DC.self)
+                try check(config, "D", discriminatorKwargsKey)
+                d = try discriminator(config)
                 try d!.load(state, keyPrefix: "D.")
             }
             return (generators["G"], d, generators["G_ema"])

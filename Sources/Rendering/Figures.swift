@@ -183,6 +183,21 @@ public struct Figures {
 }
 
 extension Renderer {
+    /// Renders `count` latents in batches of `batchSize`, the latents made on demand by `latent`,
+    /// and hands each batch's range, images `[n, C, R, R]` and ws to `body` as soon as it is done:
+    /// memory stays bounded by one batch, however many images are rendered. Random noise comes
+    /// from one stream seeded by `noiseSeed`, as in `synthesize`.
+    public func renderInBatches(count: Int, latent: (Int) throws -> [Float], noiseSeed: UInt64 = 0,
+                                _ body: (Range<Int>, Tensor, Tensor) throws -> Void) throws {
+        let random = RandomStream(seed: noiseSeed)
+        for start in stride(from: 0, to: count, by: batchSize) {
+            let range = start..<Swift.min(start + batchSize, count)
+            let ws = try self.ws(latents: range.map(latent))
+            let images = try GradMode.disabled { try generator.synthesize(ws, noiseMode: noiseMode, random: random, noiseAt: nil) }
+            try body(range, images, ws)
+        }
+    }
+
     /// Images for given ws, in batches, with noise as chosen.
     public func synthesize(ws: Tensor, noiseMode: NoiseMode? = nil, noiseAt: ((Int) -> Bool)? = nil, noiseSeed: UInt64 = 0) throws -> Tensor {
         let random = RandomStream(seed: noiseSeed)

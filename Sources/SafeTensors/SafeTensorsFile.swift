@@ -198,7 +198,13 @@ public struct SafeTensorsWriter {
             try handle.close()
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw SafeTensorsError(path: path, "cannot be written: \(error.localizedDescription)")
+            var cause = error.localizedDescription
+            if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+                cause = String(cString: strerror(Int32(underlying.code)))
+            } else if (error as? CocoaError)?.code == .fileWriteOutOfSpace {
+                cause = String(cString: strerror(ENOSPC))
+            }
+            throw SafeTensorsError(path: path, "cannot be written: \(cause)")
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

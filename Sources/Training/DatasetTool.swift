@@ -27,56 +27,133 @@ public struct DatasetTool {
         public var channels = 0
         /// (file, reason) for every file left out.
         public var skipped: [(String, String)] = []
+        /// What was converted, and why (colour modes).
+        public var notes: [String] = []
     }
 
-    /// Converts every image; the destination appears only when everything has been written.
+    /// The most an image may unpack to (a zip entry or a file), and the most a zip may declare in all.
+    public static let entryLimit = 256 << 20
+    public static let totalLimit: UInt64 = 1 << 40
+
+    /// Converts every image, one at a time (memory holds one image, whatever the dataset's size);
+    /// the destination appears only when everything has been written.
     public func run() throws -> Report {
-        guard resolution >= 4, resolution & (resolution - 1) == 0 else {
-            throw DatasetError("--resolution \(resolution) is not a power of two of at least 4")
+        guard resolution >= 4, resolution <= 8192, resolution & (resolution - 1) == 0 else {
+            throw DatasetError("--resolution \(resolution) is not a power of two from 4 to 8192")
         }
         if FileManager.default.fileExists(atPath: destination) {
             throw DatasetError("--dest \(destination) already exists; choose a new path (nothing is overwritten)")
         }
         let inputs = try listInputs()
         var report = Report()
-        var images: [PNGImage] = []
-        for (name, data) in inputs {
-            do {
-                guard let data else { throw DatasetError("not a PNG file (convert it to PNG to include it)") }
-                var image = try PNGImage.decode(data, name: name)
-                if image.channels == 4 || image.channels == 2 { image = try PNGImage.decode(data, channels: 3, name: name) }
-                if report.channels == 0 { report.channels = image.channels }
-                if image.channels != report.channels {
-                    image = try PNGImage.decode(data, channels: report.channels, name: name)
+        // First pass, headers only: RGB when any image is colour, else gray.
+        var kinds: [Int: Int] = [:]
+        for input in inputs where input.isPNG {
+            if let header = try? input.read(prefix: 33), let kind = DatasetTool.colourType(header) { kinds[kind, default: 0] += 1 }
+        }
+        let colour = kinds.filter { [2, 3, 6].contains($0.key) }.values.reduce(0, +), gray = kinds.values.reduce(0, +) - colour
+        report.channels = colour > 0 ? 3 : 1
+        if colour > 0 && gray > 0 {
+            report.notes.append("\(gray) gray image\(gray == 1 ? "" : "s") converted to RGB (\(colour) of \(colour + gray) are colour)")
+        }
+        // Second pass: each image converted and written before the next is read.
+        let temporary = destination + ".tmp-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        let zip = destination.lowercased().hasSuffix(".zip")
+        let folder = zip ? temporary + "-files" : temporary
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DatasetError("cannot create \(folder) (\(RunFolder.describe(error))); check that the folder of --dest exists and is writable")
+        }
+        var names: [String] = []
+        do {
+            defer { if zip { try? FileManager.default.removeItem(atPath: folder) } }
+            for input in inputs {
+                do {
+                    guard input.isPNG else { throw DatasetError("not a PNG file (convert it to PNG to include it)") }
+                    let image = try square(PNGImage.decode(try input.read(), channels: report.channels, name: input.name))
+                    let name = String(format: "%08d.png", names.count)
+                    do {
+                        try image.write(path: (folder as NSString).appendingPathComponent(name))
+                    } catch {
+                        throw DatasetWriteError(message: "cannot write \(folder)/\(name): \(error); free space on that disk and run again")
+                    }
+                    names.append(name)
+                } catch let error as DatasetWriteError {
+                    throw error
+                } catch let error as DatasetError {
+                    report.skipped.append((input.name, error.message))
+                } catch {
+                    report.skipped.append((input.name, "\(error)"))
                 }
-                images.append(try square(image))
-            } catch let error as DatasetError {
-                report.skipped.append((name, error.message))
-            } catch {
-                report.skipped.append((name, "\(error)"))
             }
+            guard !names.isEmpty else {
+                throw DatasetError("no usable images in \(source) (\(report.skipped.count) skipped\(report.skipped.first.map { "; first: \($0.0): \($0.1)" } ?? ""))")
+            }
+            if zip {
+                guard let archive = try? Archive(url: URL(fileURLWithPath: temporary), accessMode: .create, pathEncoding: nil) else {
+                    throw DatasetError("cannot create \(temporary); check that the folder of --dest is writable")
+                }
+                for name in names {
+                    try archive.addEntry(with: name, relativeTo: URL(fileURLWithPath: folder), compressionMethod: .none)
+                }
+            }
+            guard rename(temporary, destination) == 0 else {
+                throw DatasetError("cannot move \(temporary) to \(destination): \(String(cString: strerror(errno)))")
+            }
+        } catch let error as DatasetWriteError {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw DatasetError(error.message)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
         }
-        guard !images.isEmpty else {
-            throw DatasetError("no usable images in \(source) (\(report.skipped.count) skipped\(report.skipped.first.map { "; first: \($0.0): \($0.1)" } ?? ""))")
-        }
-        try write(images)
-        report.written = images.count
+        report.written = names.count
         return report
     }
 
-    /// (name, PNG bytes or nil for a file that is not a PNG), sorted by name.
-    func listInputs() throws -> [(String, Data?)] {
+    /// A failed write: stops the conversion instead of skipping the image.
+    struct DatasetWriteError: Error { let message: String }
+
+    /// The PNG colour type of a file's first 33 bytes (0 gray, 2 RGB, 3 palette, 4 gray + alpha,
+    /// 6 RGB + alpha), nil when they are not a PNG header.
+    static func colourType(_ header: [UInt8]) -> Int? {
+        guard header.count >= 26, header.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { return nil }
+        return Int(header[25])
+    }
+
+    /// One input file, read when needed.
+    struct Input {
+        let name: String
+        let isPNG: Bool
+        /// The first `prefix` bytes (all when nil), at most `entryLimit`.
+        let reader: (_ prefix: Int?) throws -> Data
+
+        func read() throws -> Data { try reader(nil) }
+        func read(prefix: Int) throws -> [UInt8] { [UInt8](try reader(prefix)) }
+    }
+
+    /// The inputs, sorted by name.
+    func listInputs() throws -> [Input] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
             throw DatasetError("--source \(source) does not exist")
         }
         if !isDirectory.boolValue {
-            guard source.lowercased().hasSuffix(".zip"), let archive = Archive(url: URL(fileURLWithPath: source), accessMode: .read) else {
+            guard source.lowercased().hasSuffix(".zip"), let archive = try? Archive(url: URL(fileURLWithPath: source), accessMode: .read, pathEncoding: nil) else {
                 throw DatasetError("--source \(source) is neither a folder nor a readable .zip archive")
             }
-            return try archive.filter { $0.type == .file }.sorted { $0.path < $1.path }.map { entry in
-                guard entry.path.lowercased().hasSuffix(".png") else { return (entry.path, nil) }
-                return (entry.path, try ZipDataset.extract(archive, entry, zip: source))
+            let entries = archive.filter { $0.type == .file }.sorted { $0.path < $1.path }
+            let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
+            guard declared <= DatasetTool.totalLimit else {
+                throw DatasetError("--source \(source) declares \(declared >> 30) GiB unpacked, over the \(DatasetTool.totalLimit >> 30) GiB this tool reads from one archive (a zip bomb or a damaged archive)")
+            }
+            let source = self.source
+            return entries.map { entry in
+                Input(name: entry.path, isPNG: entry.path.lowercased().hasSuffix(".png")) { prefix in
+                    try ZipDataset.extract(archive, entry, zip: source, prefix: prefix)
+                }
             }
         }
         var files: [String] = []
@@ -88,7 +165,16 @@ public struct DatasetTool {
         }
         return files.sorted().map { relative in
             let path = (source as NSString).appendingPathComponent(relative)
-            return (relative, relative.lowercased().hasSuffix(".png") ? FileManager.default.contents(atPath: path) ?? Data() : nil)
+            return Input(name: relative, isPNG: relative.lowercased().hasSuffix(".png")) { prefix in
+                guard let handle = FileHandle(forReadingAtPath: path) else { throw DatasetError("cannot be read (check its permissions)") }
+                defer { try? handle.close() }
+                let limit = prefix ?? DatasetTool.entryLimit
+                let data = try handle.read(upToCount: limit + 1) ?? Data()
+                if prefix == nil && data.count > DatasetTool.entryLimit {
+                    throw DatasetError("is larger than \(DatasetTool.entryLimit >> 20) MiB, more than this tool reads for one image")
+                }
+                return data.prefix(limit)
+            }
         }
     }
 
@@ -116,7 +202,7 @@ public struct DatasetTool {
             let from = ((y + row) * image.width + x) * c
             pixels.replaceSubrange((row * side * c)..<((row + 1) * side * c), with: image.pixels[from..<(from + side * c)])
         }
-        return try! PNGImage(width: side, height: side, channels: c, pixels: pixels)
+        return (try? PNGImage(width: side, height: side, channels: c, pixels: pixels)) ?? image
     }
 
     func pad(_ image: PNGImage, side: Int) -> PNGImage {
@@ -126,7 +212,7 @@ public struct DatasetTool {
             let to = ((y0 + row) * side + x0) * c
             pixels.replaceSubrange(to..<(to + image.width * c), with: image.pixels[(row * image.width * c)..<((row + 1) * image.width * c)])
         }
-        return try! PNGImage(width: side, height: side, channels: c, pixels: pixels)
+        return (try? PNGImage(width: side, height: side, channels: c, pixels: pixels)) ?? image
     }
 
     /// Separable resampling with the filter's support widened by the down-scaling factor (as PIL does).
@@ -171,29 +257,5 @@ public struct DatasetTool {
             }
         }
         return try PNGImage(width: size, height: size, channels: c, pixels: pixels)
-    }
-
-    /// Writes `00000000.png`, ... to a temporary folder or zip beside the destination, then renames it.
-    func write(_ images: [PNGImage]) throws {
-        let temporary = destination + ".tmp-\(getpid())"
-        try? FileManager.default.removeItem(atPath: temporary)
-        let folder = destination.lowercased().hasSuffix(".zip") ? temporary + "-files" : temporary
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { if folder != temporary { try? FileManager.default.removeItem(atPath: folder) } }
-        for (i, image) in images.enumerated() {
-            try image.write(path: (folder as NSString).appendingPathComponent(String(format: "%08d.png", i)))
-        }
-        if folder != temporary {
-            guard let archive = Archive(url: URL(fileURLWithPath: temporary), accessMode: .create) else {
-                throw DatasetError("cannot create \(temporary); check that the folder of --dest is writable")
-            }
-            for i in images.indices {
-                let name = String(format: "%08d.png", i)
-                try archive.addEntry(with: name, relativeTo: URL(fileURLWithPath: folder), compressionMethod: .none)
-            }
-        }
-        guard rename(temporary, destination) == 0 else {
-            throw DatasetError("cannot move \(temporary) to \(destination): \(String(cString: strerror(errno)))")
-        }
     }
 }

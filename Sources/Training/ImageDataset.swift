@@ -158,7 +158,7 @@ public final class ZipDataset: ImageDataset {
 
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw DatasetError("dataset \(path) does not exist") }
-        guard let archive = Archive(url: URL(fileURLWithPath: path), accessMode: .read) else {
+        guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil) else {
             throw DatasetError("dataset \(path) is not a readable zip archive")
         }
         self.archive = archive
@@ -172,12 +172,29 @@ public final class ZipDataset: ImageDataset {
         (resolution, channels) = (format.resolution, format.channels)
     }
 
-    static func extract(_ archive: Archive, _ entry: Entry, zip: String) throws -> Data {
+    /// The bytes of `entry`, streamed: at most `DatasetTool.entryLimit`, declared or actual (an
+    /// entry that unpacks to more is refused as it is read, not after); with `prefix`, only the
+    /// first `prefix` bytes.
+    static func extract(_ archive: Archive, _ entry: Entry, zip: String, prefix: Int? = nil) throws -> Data {
+        let limit = DatasetTool.entryLimit
+        if prefix == nil && entry.uncompressedSize > UInt64(limit) {
+            throw DatasetError("\(zip):\(entry.path) declares \(entry.uncompressedSize >> 20) MiB unpacked, over the \(limit >> 20) MiB one image may take; remove the entry or rebuild the archive")
+        }
+        struct Enough: Error {}
+        struct TooLarge: Error {}
         var data = Data()
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            _ = try archive.extract(entry, skipCRC32: prefix != nil) { chunk in
+                data.append(chunk)
+                if let prefix, data.count >= prefix { throw Enough() }
+                if data.count > limit { throw TooLarge() }
+            }
+        } catch is Enough {
+            return data.prefix(prefix!)
+        } catch is TooLarge {
+            throw DatasetError("\(zip):\(entry.path) unpacks to more than \(limit >> 20) MiB although it declares \(entry.uncompressedSize) bytes (a zip bomb or a damaged archive); remove the entry or rebuild the archive")
         } catch {
-            throw DatasetError("\(zip):\(entry.path) cannot be extracted (\(error)); rebuild the archive")
+            throw DatasetError("\(zip):\(entry.path) cannot be extracted (\(RunFolder.describe(error))); rebuild the archive")
         }
         return data
     }

@@ -61,7 +61,7 @@ public final class Prefetcher {
     /// Prepares one batch when there is room; false once stopped.
     private func prepareNext() -> Bool {
         condition.lock()
-        while !stopped && produced - next >= depth { condition.wait(until: Date().addingTimeInterval(0.5)) }
+        while !stopped && produced - next >= depth { _ = condition.wait(until: Date().addingTimeInterval(0.5)) }
         if stopped {
             condition.unlock()
             return false

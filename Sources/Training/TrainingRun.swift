@@ -9,12 +9,13 @@ import Tensors
 public final class TrainingRun {
     public let options: TrainingOptions
     public let folder: URL
+    /// The locked folder that every file of the run is written through.
+    let runFolder: RunFolder
     let device: Device
     let dataset: ImageDataset
     let trainer: Trainer
     /// How long the run trains, in thousands of images: `options.kimg`, else the preset's.
     let totalKimg: Double
-    let log: FileHandle
     let gridLatents: Tensor
     /// Sample grid size: columns × rows.
     let grid: (columns: Int, rows: Int)
@@ -34,15 +35,23 @@ public final class TrainingRun {
     /// option gives).
     init(options: TrainingOptions, outdir: String, resume: String?, device: Device, adjustPreset: (inout Preset) -> Void) throws {
         var options = options
-        var existingFolder: URL? = nil
         var snapshot: String? = nil
+        var lockedFolder: RunFolder? = nil
         if resume == "latest" {
             guard let latest = try TrainingRun.latestSnapshot(outdir: outdir) else {
                 throw TrainingError("--resume latest: no snapshot under \(outdir); start a run without --resume first")
             }
-            (existingFolder, snapshot) = (latest.folder, latest.snapshot)
+            // One writer per run folder: refused while that run is still training.
+            lockedFolder = try RunFolder(locking: latest.folder)
+            snapshot = latest.snapshot
             // The run continues with its own options, except for how long it trains when --kimg is given.
-            let saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: latest.folder.appendingPathComponent("training_options.json")))
+            let optionsPath = latest.folder.appendingPathComponent("training_options.json").path
+            let saved: TrainingOptions
+            do {
+                saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: URL(fileURLWithPath: optionsPath)))
+            } catch {
+                throw TrainingError("--resume latest: \(optionsPath) cannot be read (\(TrainingRun.describe(error))); resume from the snapshot file itself with --resume \(latest.snapshot)")
+            }
             let kimg = options.kimg
             options = saved
             if let kimg { options.kimg = kimg }
@@ -55,6 +64,10 @@ public final class TrainingRun {
         dataset = try options.data.map(openDataset) ?? ProceduralDataset(resolution: options.proceduralResolution)
         var preset = try options.resolvedPreset(resolution: dataset.resolution, channels: dataset.channels)
         adjustPreset(&preset)
+        let needed = TrainingRun.estimatedBytes(preset), available = TrainingRun.memoryBytes(of: device)
+        guard needed <= available else {
+            throw TrainingError("this configuration needs at least \(String(format: "%.1f", needed / Double(1 << 30))) GiB (weights, Adam state and one batch's activations) where \(device) has \(String(format: "%.1f", available / Double(1 << 30))) GiB; lower --batch, --cmax, --cbase or --zdim")
+        }
         totalKimg = options.kimg ?? Double(preset.totalKimg)
         mirror = options.mirror ?? preset.mirror
         let official = TrainingRun.officialGrid(resolution: dataset.resolution)
@@ -70,23 +83,51 @@ public final class TrainingRun {
         let resumed = try snapshot.map { try trainer.restore(from: $0) }
 
         // Everything is checked: only now is anything written (a refused start leaves nothing behind).
-        let folder = try existingFolder ?? TrainingRun.newRunFolder(outdir: outdir, options: options)
-        self.folder = folder
-        let logPath = folder.appendingPathComponent("log.txt").path
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: logPath) else { throw TrainingError("cannot write \(logPath)") }
-        handle.seekToEndOfFile()
-        log = handle
+        let runFolder = try lockedFolder ?? TrainingRun.newRunFolder(outdir: outdir, options: options)
+        runFolder.removeLeftovers()
+        self.runFolder = runFolder
+        folder = runFolder.url
         if let resumed, let snapshot {
             tick = resumed.tick
-            say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(resumed.curNimg) / 1000)) kimg")
+            try say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(resumed.curNimg) / 1000)) kimg")
         }
-        let optionsFile = folder.appendingPathComponent("training_options.json")
-        if !FileManager.default.fileExists(atPath: optionsFile.path) {
+        if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("training_options.json").path) {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(options).write(to: optionsFile)
+            let data = try encoder.encode(options)
+            try runFolder.write("training_options.json") { try data.write(to: URL(fileURLWithPath: $0), options: .atomic) }
         }
+    }
+
+    /// An error's own words, without a framework's domain and user-info dump.
+    static func describe(_ error: Error) -> String { describeError(error) }
+
+    /// A lower bound of the memory a training run of `preset` needs: G, G_ema and D with Adam's two
+    /// moments and a gradient each, and one batch's feature maps in G and D.
+    static func estimatedBytes(_ preset: Preset) -> Double {
+        let (g, d): (Double, Double)
+        var activations = 0.0
+        if let gc = preset.generator, let dc = preset.discriminator {
+            (g, d) = (gc.estimatedParameters, dc.estimatedParameters)
+            var res = 4
+            while res <= gc.imgResolution {
+                activations += Double(gc.channels(at: res) + dc.channels(at: res)) * Double(res * res)
+                res *= 2
+            }
+        } else if let gc = preset.generatorV1, let dc = preset.discriminatorV1 {
+            (g, d) = (gc.estimatedParameters, dc.estimatedParameters)
+            for log2 in 2...gc.resolutionLog2 { activations += Double(gc.nf(log2 - 1) + dc.nf(log2 - 1)) * Double(1 << (2 * log2)) }
+        } else {
+            return 0
+        }
+        let batch = Double(preset.scheduleV1.map { $0.minibatchSizes(resolutionLog2: preset.generatorV1!.resolutionLog2).max() ?? preset.batch } ?? preset.batch)
+        return 4 * (5 * g + 4 * d) + 4 * 2 * batch * activations
+    }
+
+    /// The memory of `device`: an OpenCL device's global memory, or the machine's for the CPU reference.
+    static func memoryBytes(of device: Device) -> Double {
+        if let openCL = device.openCL { return Double(openCL.device.globalMemoryBytes) }
+        return Double(ProcessInfo.processInfo.physicalMemory)
     }
 
     /// The official `setup_snapshot_image_grid` size: 7680 / R columns (7 to 32) and 4320 / R rows (4 to 32).
@@ -94,15 +135,10 @@ public final class TrainingRun {
         (Swift.min(Swift.max(7680 / resolution, 7), 32), Swift.min(Swift.max(4320 / resolution, 4), 32))
     }
 
-    /// `outdir/NNNNN-<preset>-<data>-batchB`, numbered after the existing runs.
-    static func newRunFolder(outdir: String, options: TrainingOptions) throws -> URL {
-        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
-        let existing = (try FileManager.default.contentsOfDirectory(atPath: outdir)).compactMap { Int($0.prefix(5)) }
-        let id = (existing.max() ?? -1) + 1
+    /// `outdir/NNNNN-<preset>-<data>`, numbered after the existing runs, created and locked.
+    static func newRunFolder(outdir: String, options: TrainingOptions) throws -> RunFolder {
         let data = options.data.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "procedural"
-        let folder = URL(fileURLWithPath: outdir).appendingPathComponent(String(format: "%05d", id) + "-\(options.preset)-\(data)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
+        return try RunFolder.create(outdir: outdir, suffix: "\(options.preset)-\(data)")
     }
 
     /// The newest complete snapshot of the newest run under `outdir` that has one.
@@ -110,23 +146,48 @@ public final class TrainingRun {
         guard let runs = try? FileManager.default.contentsOfDirectory(atPath: outdir) else { return nil }
         for run in runs.filter({ Int($0.prefix(5)) != nil }).sorted().reversed() {
             let folder = URL(fileURLWithPath: outdir).appendingPathComponent(run)
-            let snapshots = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-                .filter { $0.hasPrefix("network-snapshot-") && $0.hasSuffix(".safetensors") }.sorted()
-            if let last = snapshots.last { return (folder, folder.appendingPathComponent(last).path) }
+            if let last = snapshots(in: folder).last { return (folder, folder.appendingPathComponent(last.name).path) }
         }
         return nil
     }
 
-    /// Prints `line` and appends it to log.txt.
-    func say(_ line: String) {
-        print(line)
-        log.write(Data((line + "\n").utf8))
+    /// The snapshots of a run folder, oldest first (by the kimg in their names).
+    static func snapshots(in folder: URL) -> [(kimg: Double, name: String)] {
+        let (prefix, suffix) = ("network-snapshot-", ".safetensors")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasPrefix(prefix) && $0.hasSuffix(suffix) && !$0.contains(".tmp-") }
+            .compactMap { name in Double(name.dropFirst(prefix.count).dropLast(suffix.count)).map { ($0, name) } }
+            .sorted { $0.kimg < $1.kimg }
     }
 
-    /// Trains until `totalKimg` thousand images, ticking every `tickKimg`.
-    public func run() throws {
-        say("Training \(options.preset) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
-        for note in dataset.notes { say("dataset: \(note)") }
+    /// The kimg part of snapshot and grid names: the official `{kimg:06d}` (`000040`), unless `taken`
+    /// says an earlier tick of the run already used it (ticks shorter than 1 kimg); then with the
+    /// images beyond the whole kimg (`000040.256`), so that no tick overwrites another's files.
+    /// Either way the names sort by the images shown.
+    static func kimgName(nimg: Int, taken: (String) -> Bool = { _ in false }) -> String {
+        let plain = String(format: "%06d", nimg / 1000)
+        return taken(plain) ? plain + String(format: ".%03d", nimg % 1000) : plain
+    }
+
+    /// `kimgName` for this run's folder: taken when a snapshot of that name exists.
+    func kimgName(nimg: Int) -> String {
+        TrainingRun.kimgName(nimg: nimg) { FileManager.default.fileExists(atPath: folder.appendingPathComponent("network-snapshot-\($0).safetensors").path) }
+    }
+
+    /// Prints `line` and appends it to log.txt.
+    func say(_ line: String) throws {
+        print(line)
+        try runFolder.appendLine(line, to: "log.txt")
+    }
+
+    /// Trains until `totalKimg` thousand images, ticking every `tickKimg`. With `stopOnSignals`,
+    /// SIGINT and SIGTERM end the current step, write a snapshot, log the line that resumes, and
+    /// throw `TrainingStopped`; a second signal stops the process at once.
+    public func run(stopOnSignals: Bool = false) throws {
+        let signals = stopOnSignals ? StopSignals() : nil
+        defer { withExtendedLifetime(signals) {} }
+        try say("Training \(options.preset) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
+        for note in dataset.notes { try say("dataset: \(note)") }
         if trainer.curNimg == 0 {
             try writeGrid(name: "reals.png", images: realGrid())
             try writeGrid(name: "fakes_init.png", images: trainer.gridImages(gridLatents))
@@ -143,12 +204,22 @@ public final class TrainingRun {
         var done = trainer.curNimg >= totalNimg
         while !done {
             let reals = try prefetcher.nextBatch(on: device)
-            for problem in prefetcher.newlySkipped() { say("warning: skipped an image: \(problem)") }
+            for problem in prefetcher.newlySkipped() { try say("warning: skipped an image: \(problem)") }
             try trainer.step(reals: reals, stats: stats)
             // Keep at most two steps in flight: before queuing a third, wait for the oldest.
             pending.append(try DeviceFence(device))
             if pending.count >= 2 { try pending.removeFirst().wait() }
             done = trainer.curNimg >= totalNimg
+            if let signal = signals?.received, !done {
+                let kimg = kimgName(nimg: trainer.curNimg)
+                let name = "network-snapshot-\(kimg).safetensors", trainer = self.trainer, next = tick
+                try runFolder.write(name) { try trainer.writeSnapshot($0, tick: next) }
+                let outdir = folder.deletingLastPathComponent().path
+                let stopped = TrainingStopped(signal: signal, snapshot: folder.appendingPathComponent(name).path,
+                                              resumeCommand: "sgan-gpu train --outdir \(outdir) --resume latest")
+                try say("Stopped by \(StopSignals.name(signal)) at \(String(format: "%.3f", Double(trainer.curNimg) / 1000)) kimg; wrote \(name); continue with: \(stopped.resumeCommand)")
+                throw stopped
+            }
             let tickEnd = tickStart.nimg + Int((options.tickKimg ?? trainer.tickKimg) * 1000)
             if interactive && !done {
                 let fraction = Double(trainer.curNimg - tickStart.nimg) / Double(tickEnd - tickStart.nimg)
@@ -175,11 +246,11 @@ public final class TrainingRun {
                 "gpumem \(pad(String(format: "%.2f", deviceGiB()), 6))",
             ]
             fields += progress.map { "\($0.name) \($0.text)" }
-            say(fields.joined(separator: " "))
+            try say(fields.joined(separator: " "))
             if tick == 0, let compiled = device.openCL?.compileStatistics, compiled.seconds > 2 {
                 // Drivers compile at build time and again at the first launch of each kernel (PoCL
                 // specialises for the work-group size then): the build time alone understates it.
-                say("tick 0 took \(String(format: "%.1f", seconds)) s, most of it compiling \(compiled.programs) OpenCL programs for this device, once: later runs reuse the driver's cache and start in seconds")
+                try say("tick 0 took \(String(format: "%.1f", seconds)) s, most of it compiling \(compiled.programs) OpenCL programs for this device, once: later runs reuse the driver's cache and start in seconds")
             }
             let maintenanceStart = Date()
             // The official stats.jsonl: each statistic as {num, mean, std}, and a timestamp.
@@ -196,9 +267,7 @@ public final class TrainingRun {
             for (name, moments) in values { record[name] = TrainingRun.jsonStatistic(moments) }
             try appendJSONLine(record, to: "stats.jsonl")
             let kimgText = String(format: "%.1f", Double(trainer.curNimg) / 1000)
-            let latest: String? = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-                .filter { $0.hasPrefix("network-snapshot-") && $0.hasSuffix(".safetensors") }.sorted().last
-                .map { folder.appendingPathComponent($0).path }
+            let latest: String? = TrainingRun.snapshots(in: folder).last.map { folder.appendingPathComponent($0.name).path }
             let lastGood = latest.map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
             for (name, moments) in values where !moments.mean.isFinite {
                 let value = moments.mean
@@ -208,21 +277,22 @@ public final class TrainingRun {
                 throw TrainingError("parameter \(bad) holds NaN or Inf at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate)")
             }
             if done || tick % options.snapTicks == 0 {
-                let kimg = String(format: "%06d", trainer.curNimg / 1000)
+                let kimg = kimgName(nimg: trainer.curNimg)
                 try writeGrid(name: "fakes\(kimg).png", images: trainer.gridImages(gridLatents))
-                try trainer.writeSnapshot(folder.appendingPathComponent("network-snapshot-\(kimg).safetensors").path, tick: tick + 1)
+                let trainer = self.trainer, next = tick + 1
+                try runFolder.write("network-snapshot-\(kimg).safetensors") { try trainer.writeSnapshot($0, tick: next) }
             }
             if options.metricsTicks > 0 && (done || tick % options.metricsTicks == 0) {
                 let swd = try SlicedWasserstein.distance(generator: trainer.generator, dataset: dataset, count: 1024, seed: options.seed)
                 try appendJSONLine(["tick": tick, "kimg": Double(trainer.curNimg) / 1000, "swd": swd.average,
                                     "swd_per_level": swd.perLevel], to: "metrics.jsonl")
-                say("swd \(String(format: "%.4f", swd.average)) (per level, x1e3: \(swd.perLevel.map { String(format: "%.2f", $0 * 1000) }.joined(separator: " ")))")
+                try say("swd \(String(format: "%.4f", swd.average)) (per level, x1e3: \(swd.perLevel.map { String(format: "%.2f", $0 * 1000) }.joined(separator: " ")))")
             }
             tick += 1
             maintenance = Date().timeIntervalSince(maintenanceStart)
             tickStart = (trainer.curNimg, Date())
         }
-        say("Done: \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg")
+        try say("Done: \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg")
     }
 
     /// The training phase that reports a statistic.
@@ -244,13 +314,10 @@ public final class TrainingRun {
 
     func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
 
+    /// One JSON line, written whole or not at all.
     func appendJSONLine(_ record: [String: Any], to name: String) throws {
-        let path = folder.appendingPathComponent(name).path
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw TrainingError("cannot write \(path)") }
-        handle.seekToEndOfFile()
-        handle.write(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) + Data("\n".utf8))
-        try handle.close()
+        let json = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+        try runFolder.appendLine(String(decoding: json, as: UTF8.self), to: name)
     }
 
     /// A grid image (columns × rows) of `[N, C, R, R]` images.
@@ -266,8 +333,8 @@ public final class TrainingRun {
                 pixels.replaceSubrange(row..<(row + r * c), with: tile.pixels[(y * r * c)..<((y + 1) * r * c)])
             }
         }
-        try PNGImage(width: columns * r, height: rows * r, channels: c, pixels: pixels)
-            .write(path: folder.appendingPathComponent(name).path)
+        let png = try PNGImage(width: columns * r, height: rows * r, channels: c, pixels: pixels)
+        try runFolder.write(name) { try png.write(path: $0) }
     }
 
     /// A grid's worth of training images, as the official `setup_snapshot_image_grid` picks them

@@ -19,9 +19,10 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object per measurement.")
     var json = false
 
+    func validate() throws { try require("--runs", runs, in: 1...1000) }
+
     func run() throws {
         let device = try Device.select(options.device)
-        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         if let cfg {
             let r = try NetworkBenchmark.measure(cfg: cfg, device: device, runs: runs)
             let host = peakResidentGiB(), deviceMemory = Double(device.openCL?.pool.statistics.peakBytes ?? 0) / Double(1 << 30)

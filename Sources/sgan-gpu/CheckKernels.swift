@@ -19,8 +19,12 @@ struct CheckKernels: ParsableCommand {
         let device = try Device.select(options.device)
         print("checking kernels on \(device) against \(Device.cpu)")
         if device.isReference { print("note: the device under test is the reference itself; choose --device opencl to test kernels") }
+        let checks = KernelChecks.all.filter { check in filter.map { check.name.contains($0) } ?? true }
+        if let filter, checks.isEmpty {
+            throw ValidationError("--filter '\(filter)' matches none of the \(KernelChecks.all.count) checks (names like '\(KernelChecks.all.first?.name ?? "")'); run without --filter to list them")
+        }
         var passed = 0, failed = 0
-        for check in KernelChecks.all where filter.map({ check.name.contains($0) }) ?? true {
+        for check in checks {
             let result = Parity.run(check, on: device)
             print(Parity.row(result))
             if result.passed { passed += 1 } else { failed += 1 }

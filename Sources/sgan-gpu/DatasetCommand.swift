@@ -25,9 +25,7 @@ struct DatasetCommand: ParsableCommand {
     var filter = DatasetTool.Filter.lanczos
 
     func validate() throws {
-        guard resolution >= 4, resolution & (resolution - 1) == 0 else {
-            throw ValidationError("--resolution \(resolution) is not a power of two of at least 4")
-        }
+        try requirePowerOfTwo("--resolution", resolution, in: 4...8192)
     }
 
     func run() throws {
@@ -36,6 +34,7 @@ struct DatasetCommand: ParsableCommand {
         tool.filter = filter
         let report = try tool.run()
         for (file, reason) in report.skipped { print("skipped \(file): \(reason)") }
+        for note in report.notes { print(note) }
         print("wrote \(report.written) images of \(resolution)x\(resolution) (\(report.channels == 1 ? "gray" : "RGB")) to \(dest); skipped \(report.skipped.count)")
     }
 }

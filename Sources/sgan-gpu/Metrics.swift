@@ -28,7 +28,7 @@ struct Metrics: ParsableCommand {
     @OptionGroup var options: DeviceOptions
 
     func validate() throws {
-        guard num >= 2 else { throw ValidationError("--num must be at least 2") }
+        try require("--num", num, in: 2...200_000)
     }
 
     func run() throws {

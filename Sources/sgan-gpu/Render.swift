@@ -23,7 +23,7 @@ struct Render: ParsableCommand {
     @Flag(help: "Label grid images with their seeds, and truncation columns with psi.")
     var labels = false
 
-    @Option(help: "Truncation figure: psi values of the columns, comma-separated.", transform: Render.parsePsis)
+    @Option(help: "Truncation figure: psi values of the columns, comma-separated.", transform: { try Render.parsePsis($0) })
     var psis: [Double] = [1, 0.7, 0.5, 0, -0.5, -1]
 
     /// `--psis`: a comma-separated list of finite numbers.
@@ -80,11 +80,17 @@ struct Render: ParsableCommand {
     @Option(help: "Images per batch on the device.")
     var batch = 8
 
+    @Flag(name: .customLong("allow-nonfinite"), help: "Render a network whose weights hold NaN or Inf (with a warning, and exit status 1) instead of refusing it.")
+    var allowNonfinite = false
+
     @OptionGroup var options: DeviceOptions
 
     func validate() throws {
-        if let psi, !psi.isFinite { throw ValidationError("--psi must be a finite number, got \(psi)") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        try require("--psi", psi, in: -100...100)
+        try require("--batch", batch, in: 1...1024)
+        try require("--draws", draws, in: 2...10_000)
+        try require("--frames", frames, in: 1...10_000)
+        try require("--cutoff", cutoff, in: 0...1024)
         let kinds = ["images", "grid", "truncation", "style-mixing", "noise", "interpolation"]
         guard kinds.contains(figure) else { throw ValidationError("--figure must be one of \(kinds.joined(separator: ", ")), got '\(figure)'") }
         if effectiveFigure == "style-mixing" {
@@ -93,9 +99,7 @@ struct Render: ParsableCommand {
             guard (seeds == nil) != (latents == nil) else { throw ValidationError("give either --seeds or --latents (one of them)") }
         }
         if let grid, parseGrid(grid, limit: 256) == nil { throw ValidationError("--grid must look like 4x2, got '\(grid)'") }
-        guard draws >= 2, frames >= 1 else { throw ValidationError("--draws must be at least 2 and --frames at least 1") }
         guard space == "w" || space == "z" else { throw ValidationError("--space must be w or z, got '\(space)'") }
-        if let cutoff, cutoff < 0 { throw ValidationError("--cutoff must be 0 or more, got \(cutoff)") }
     }
 
     var effectiveFigure: String { figure == "images" && grid != nil ? "grid" : figure }
@@ -108,6 +112,12 @@ struct Render: ParsableCommand {
         guard let generator = try NetworkFile.read(path: network, device: device).generatorForRendering else {
             throw RenderError.badArgument("\(network) holds no generator (G or G_ema) to render with")
         }
+        if let bad = try Render.firstNonFiniteTensor(of: generator) {
+            guard allowNonfinite else {
+                throw RenderError.badArgument("\(network): tensor \(bad) holds NaN or Inf (a damaged file, or a training run that diverged); render an earlier snapshot, or give --allow-nonfinite to render it anyway")
+            }
+            FileHandle.standardError.write(Data("warning: \(network): tensor \(bad) holds NaN or Inf; rendering anyway (--allow-nonfinite), and exiting with status 1\n".utf8))
+        }
         if let cutoff, cutoff > generator.numWs {
             throw RenderError.badArgument("--cutoff \(cutoff) is beyond the network's \(generator.numWs) ws")
         }
@@ -116,50 +126,76 @@ struct Render: ParsableCommand {
         renderer.noiseMode = noiseMode
         renderer.batchSize = batch
         let figures = Figures(renderer: renderer)
-        let latents = try latents.map { try Renderer.readLatents(path: $0, zDim: generator.zDim) }
-            ?? (seedList ?? []).map { renderer.latent(seed: $0) }
-        let names = seedList.map { $0.map { String(format: "seed%04u", $0) } } ?? (0..<latents.count).map { String(format: "latent%04d", $0) }
+        // Latents from a file are held (the file is); from seeds they are made as each batch needs them.
+        let fileLatents = try latents.map { try Renderer.readLatents(path: $0, zDim: generator.zDim) }
+        let count = fileLatents?.count ?? seedList?.count ?? 0
+        func latent(_ i: Int) -> [Float] { fileLatents?[i] ?? renderer.latent(seed: seedList![i]) }
+        func name(_ i: Int) -> String { seedList.map { String(format: "seed%04u", $0[i]) } ?? String(format: "latent%04d", i) }
 
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
         func path(_ name: String) -> String { URL(fileURLWithPath: outdir).appendingPathComponent(name).path }
         let start = Date()
-        var count = 0
+        var rendered = 0
+        let latents = effectiveFigure == "images" || effectiveFigure == "style-mixing" ? [] : (0..<count).map(latent)
+        let names = effectiveFigure == "grid" ? (0..<count).map(name) : []
         switch effectiveFigure {
         case "grid":
             let (columns, rows) = grid.flatMap { parseGrid($0, limit: 256) } ?? (min(latents.count, 8), min(256, max(1, (latents.count + 7) / 8)))
             try figures.grid(latents: latents, columns: columns, rows: rows, labels: labels ? names.map { String($0.drop { !$0.isNumber }) } : nil)
                 .write(path: path("grid.png"))
-            count = min(latents.count, columns * rows)
+            rendered = min(latents.count, columns * rows)
         case "truncation":
             try figures.truncationSweep(latents: latents, psis: psis, cutoff: cutoff, labels: labels).write(path: path("truncation.png"))
-            count = latents.count * psis.count
+            rendered = latents.count * psis.count
         case "style-mixing":
             let rows = rowSeedList!.map { renderer.latent(seed: $0) }, columns = colSeedList!.map { renderer.latent(seed: $0) }
             try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: styles.map(figures.layers) ?? figures.defaultStyleLayers).write(path: path("stylemix.png"))
-            count = rows.count * columns.count + rows.count + columns.count
+            rendered = rows.count * columns.count + rows.count + columns.count
         case "noise":
             try figures.noise(latents: latents, draws: draws, seed: UInt64(seedList?.first ?? 0)).write(path: path("noise.png"))
-            count = latents.count * (4 + draws)
+            rendered = latents.count * (4 + draws)
         case "interpolation":
             let frames = try figures.interpolation(latents: latents, framesPerStep: self.frames, space: space)
             for (i, frame) in frames.enumerated() { try frame.write(path: path(String(format: "frame%05d.png", i))) }
-            count = frames.count
+            rendered = frames.count
             try encodeVideo()
         default:
-            let (images, ws) = try renderer.render(latents: latents, noiseSeed: UInt64(seedList?.first ?? 0))
-            for (png, name) in zip(try Renderer.quantize(images), names) { try png.write(path: path(name + ".png")) }
+            // Each batch's images are written as soon as it is done; only --raw keeps them all.
+            var rawImages: [Float] = [], rawWs: [Float] = [], shapes: (img: [Int], ws: [Int]) = ([0], [0])
+            var nonFinite = 0
+            try renderer.renderInBatches(count: count, latent: latent, noiseSeed: UInt64(seedList?.first ?? 0)) { range, images, ws in
+                let values = try images.toArray()
+                nonFinite += values.lazy.filter { !$0.isFinite }.count
+                for (i, png) in zip(range, try Renderer.quantize(images)) { try png.write(path: path(name(i) + ".png")) }
+                if raw != nil {
+                    rawImages += values
+                    rawWs += try ws.toArray()
+                    shapes = ([range.upperBound] + images.shape.dropFirst(), [range.upperBound] + ws.shape.dropFirst())
+                }
+            }
             if let raw {
                 var writer = SafeTensorsWriter()
-                writer.add("img", shape: images.shape, values: try images.toArray())
-                writer.add("ws", shape: ws.shape, values: try ws.toArray())
+                writer.add("img", shape: shapes.img, values: rawImages)
+                writer.add("ws", shape: shapes.ws, values: rawWs)
                 try writer.write(to: raw)
             }
-            count = latents.count
+            rendered = count
+            if nonFinite > 0 { throw RenderError.badArgument("\(nonFinite) image values were NaN or Inf (written as black); the network's weights hold non-finite values") }
         }
         let seconds = Date().timeIntervalSince(start)
         let resolution = generator.imgResolution
-        print("rendered \(count) images of \(resolution)x\(resolution) to \(outdir) in \(String(format: "%.2f", seconds)) s "
-            + "(\(String(format: "%.2f", Double(count) / Swift.max(seconds, 1e-9))) images/s on \(device))")
+        print("rendered \(rendered) images of \(resolution)x\(resolution) to \(outdir) in \(String(format: "%.2f", seconds)) s "
+            + "(\(String(format: "%.2f", Double(rendered) / Swift.max(seconds, 1e-9))) images/s on \(device))")
+        if allowNonfinite, try Render.firstNonFiniteTensor(of: generator) != nil { throw ExitCode.failure }
+    }
+
+    /// The name of the generator's first parameter or buffer holding NaN or Inf, if any.
+    static func firstNonFiniteTensor(of generator: ImageGenerator) throws -> String? {
+        guard let layer = generator as? Layer else { return nil }
+        return try GradMode.disabled {
+            for (name, tensor) in layer.stateDict() where !(try tensor.abs().max().item()).isFinite { return name }
+            return nil
+        }
     }
 
     /// interpolation.mp4 from the frames, when ffmpeg is on the PATH.

@@ -19,13 +19,41 @@ struct SGAN: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let exit as ExitCode {
+            // The command has said what happened (a failed check, a run stopped by a signal).
+            Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let message = userMessage(for: error)
             FileHandle.standardError.write(Data("error: \(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)\n".utf8))
             Foundation.exit(code.rawValue)
         }
+    }
+}
+
+/// One line that says what went wrong (Foundation's errors without their framework dump).
+func userMessage(for error: Error) -> String {
+    if error is DecodingError || error is CocoaError || error is POSIXError || type(of: error) is NSError.Type {
+        return describeError(error)
+    }
+    let message = SGAN.fullMessage(for: error)
+    return message.split(separator: "\n").first.map(String.init) ?? "\(error)"
+}
+
+/// Throws unless `value` lies in `range`, saying the range (NaN lies in no range).
+func require<T: Comparable>(_ option: String, _ value: T?, in range: ClosedRange<T>) throws {
+    guard let value else { return }
+    guard range.contains(value) else {
+        throw ValidationError("\(option) must lie in \(range.lowerBound)...\(range.upperBound), got \(value)")
+    }
+}
+
+/// Throws unless `value` is a power of two in `range`.
+func requirePowerOfTwo(_ option: String, _ value: Int?, in range: ClosedRange<Int>) throws {
+    guard let value else { return }
+    guard range.contains(value), value & (value - 1) == 0 else {
+        throw ValidationError("\(option) must be a power of two from \(range.lowerBound) to \(range.upperBound), got \(value)")
     }
 }
 

@@ -82,25 +82,26 @@ struct Train: ParsableCommand {
     @OptionGroup var options: DeviceOptions
 
     func validate() throws {
-        if let kimg, !(kimg > 0 && kimg.isFinite) { throw ValidationError("--kimg must be positive, got \(kimg)") }
-        if let tick, !(tick > 0 && tick.isFinite) { throw ValidationError("--tick must be positive, got \(tick)") }
-        guard snap >= 1 else { throw ValidationError("--snap must be at least 1") }
-        guard metricsTicks >= 0 else { throw ValidationError("--metrics-ticks must be 0 or more") }
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if let gamma, !(gamma >= 0 && gamma.isFinite) { throw ValidationError("--gamma must be 0 or more, got \(gamma)") }
-        if let lrate, !(lrate > 0 && lrate.isFinite) { throw ValidationError("--lrate must be positive, got \(lrate)") }
-        guard resolution >= 4, resolution & (resolution - 1) == 0 else {
-            throw ValidationError("--resolution \(resolution) is not a power of two of at least 4")
-        }
-        guard lodTrainingKimg >= 0, lodTransitionKimg >= 0, lodTrainingKimg.isFinite, lodTransitionKimg.isFinite else {
-            throw ValidationError("--lod-training-kimg and --lod-transition-kimg must be 0 or more")
-        }
-        for (name, value) in [("--cbase", cbase), ("--cmax", cmax), ("--map", map), ("--zdim", zdim), ("--mbstd-group", mbstdGroup)] {
-            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
-        }
-        if let grid, parseGrid(grid, limit: 64) == nil { throw ValidationError("--grid must look like 8x4, got '\(grid)'") }
+        // Ranges wide enough for any real run and narrow enough that nothing overflows or asks for
+        // absurd memory before the run's own checks.
+        try require("--kimg", kimg, in: 1e-6...1e7)
+        try require("--tick", tick, in: 1e-6...1e5)
+        try require("--snap", snap, in: 1...1_000_000)
+        try require("--metrics-ticks", metricsTicks, in: 0...1_000_000)
+        try require("--batch", batch, in: 1...4096)
+        try require("--gamma", gamma, in: 0...1e6)
+        try require("--lrate", lrate, in: 1e-12...10)
+        try require("--mbstd-group", mbstdGroup, in: 1...4096)
+        try require("--cbase", cbase, in: 1...(1 << 20))
+        try require("--cmax", cmax, in: 1...16384)
+        try require("--map", map, in: 1...64)
+        try require("--zdim", zdim, in: 1...16384)
+        try requirePowerOfTwo("--resolution", resolution, in: 4...8192)
+        try requirePowerOfTwo("--lod-initial-resolution", lodInitialResolution, in: 4...8192)
+        try require("--lod-training-kimg", lodTrainingKimg, in: 0...1e7)
+        try require("--lod-transition-kimg", lodTransitionKimg, in: 0...1e7)
+        if let grid, parseGrid(grid, limit: 64) == nil { throw ValidationError("--grid must look like 8x4 (each from 1 to 64), got '\(grid)'") }
     }
-
 
     func run() throws {
         var o = TrainingOptions()
@@ -114,6 +115,11 @@ struct Train: ParsableCommand {
         if let grid, let size = parseGrid(grid, limit: 64) { (o.gridColumns, o.gridRows) = (size.columns, size.rows) }
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
         let device = try Device.select(options.device)
-        try TrainingRun(options: o, outdir: outdir, resume: resume, device: device).run()
+        do {
+            try TrainingRun(options: o, outdir: outdir, resume: resume, device: device).run(stopOnSignals: true)
+        } catch let stopped as TrainingStopped {
+            // The run said how to continue; the status says which signal stopped it.
+            throw ExitCode(stopped.status)
+        }
     }
 }

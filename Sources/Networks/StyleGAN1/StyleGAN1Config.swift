@@ -79,6 +79,9 @@ extension StyleGAN1 {
         }
 
         public func validate() throws {
+            guard fmapDecay >= 0, fmapDecay <= 16, fmapBase >= 1 else {
+                throw NetworkError.invalidConfiguration("fmap_decay \(fmapDecay) must lie in 0...16 and fmap_base \(fmapBase) be positive")
+            }
             try checkResolution(resolution)
             guard numChannels >= 1, latentSize >= 1, dlatentSize >= 1, mappingLayers >= 1, mappingFmaps >= 1, nf(resolutionLog2 - 1) >= 1 else {
                 throw NetworkError.invalidConfiguration("sizes must be positive (num_channels, latent_size, dlatent_size, mapping_layers, mapping_fmaps, fmap_base)")
@@ -133,6 +136,9 @@ extension StyleGAN1 {
         }
 
         public func validate() throws {
+            guard fmapDecay >= 0, fmapDecay <= 16, fmapBase >= 1 else {
+                throw NetworkError.invalidConfiguration("fmap_decay \(fmapDecay) must lie in 0...16 and fmap_base \(fmapBase) be positive")
+            }
             try checkResolution(resolution)
             guard numChannels >= 1, mbstdGroupSize >= 0, mbstdNumFeatures >= 1, nf(1) >= 1 else {
                 throw NetworkError.invalidConfiguration("num_channels, mbstd_num_features and fmap_base must be positive")
