@@ -74,5 +74,5 @@ let package = Package(
         ]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Networks", "Tensors"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

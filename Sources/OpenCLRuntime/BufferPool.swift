@@ -6,7 +6,7 @@ import Foundation
 /// A `PooledBuffer` hands its buffer back to the pool when it is released. The queue is
 /// in order, so a buffer handed back while kernels still read it can be given out again at
 /// once: whatever writes it next is enqueued after those kernels.
-public final class BufferPool {
+public final class BufferPool: @unchecked Sendable {  // mutable state behind `lock`
     private let context: CLContext
     private var free: [Int: [CLBuffer]] = [:]
     private let lock = NSLock()
@@ -22,7 +22,13 @@ public final class BufferPool {
         /// The largest `bytesAllocated` seen.
         public var peakBytes = 0
     }
-    public private(set) var statistics = Statistics()
+    private var counters = Statistics()
+    /// The counters, read under the pool's lock.
+    public var statistics: Statistics {
+        lock.lock()
+        defer { lock.unlock() }
+        return counters
+    }
 
     init(context: CLContext) { self.context = context }
 
@@ -34,7 +40,7 @@ public final class BufferPool {
         let size = BufferPool.bucket(byteCount)
         lock.lock()
         if let buffer = free[size]?.popLast() {
-            statistics.reuses += 1
+            counters.reuses += 1
             lock.unlock()
             return PooledBuffer(buffer: buffer, pool: self)
         }
@@ -49,15 +55,15 @@ public final class BufferPool {
                 buffer = try CLBuffer(context: context, byteCount: size)
             } catch let error as CLError {
                 lock.lock()
-                let inUse = statistics.bytesAllocated
+                let inUse = counters.bytesAllocated
                 lock.unlock()
                 throw CLError(call: "clCreateBuffer(\(size) bytes, with \(inUse >> 20) MiB of buffers in use)", status: error.status)
             }
         }
         lock.lock()
-        statistics.allocations += 1
-        statistics.bytesAllocated += size
-        statistics.peakBytes = max(statistics.peakBytes, statistics.bytesAllocated)
+        counters.allocations += 1
+        counters.bytesAllocated += size
+        counters.peakBytes = max(counters.peakBytes, counters.bytesAllocated)
         lock.unlock()
         return PooledBuffer(buffer: buffer, pool: self)
     }
@@ -65,7 +71,7 @@ public final class BufferPool {
     /// Releases every cached (free) buffer.
     public func trim() {
         lock.lock()
-        for (size, list) in free { statistics.bytesAllocated -= size * list.count }
+        for (size, list) in free { counters.bytesAllocated -= size * list.count }
         free.removeAll()
         lock.unlock()
     }

@@ -163,12 +163,12 @@ public enum StandardError {
         _ = original
         let null = open("/dev/null", O_WRONLY)
         guard null >= 0 else { return try body() }
-        fflush(stderr)
+        fflush(nil)
         let saved = dup(STDERR_FILENO)
         dup2(null, STDERR_FILENO)
         close(null)
         defer {
-            fflush(stderr)
+            fflush(nil)
             dup2(saved, STDERR_FILENO)
             close(saved)
         }

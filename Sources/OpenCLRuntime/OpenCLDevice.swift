@@ -25,17 +25,20 @@ public enum KernelArg {
 ///
 /// Launches are asynchronous; the host waits only in `read` (it needs the data) and `finish`.
 /// Use one `OpenCLDevice` from one thread at a time.
-public final class OpenCLDevice {
+public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind `lock`
     public let device: CLDevice
     public let context: CLContext
     public let queue: CLCommandQueue
     public let pool: BufferPool
 
     /// Kernel launches so far (for profiling).
-    public private(set) var launchCount = 0
+    public var launchCount: Int { locked { launches } }
+    private var launches = 0
     private var programs: [ProgramKey: CLProgram] = [:]
     private var kernels: [KernelKey: CLKernel] = [:]
-    private let lock = NSLock()
+    /// Guards the caches, counters and the queue's argument setting (recursive: a kernel lookup
+    /// holds it while its program is built).
+    private let lock = NSRecursiveLock()
 
     private struct ProgramKey: Hashable { let source: String; let options: String }
     private struct KernelKey: Hashable { let file: String; let options: String; let name: String }
@@ -43,13 +46,20 @@ public final class OpenCLDevice {
     /// With `SGAN_VERBOSE=1`, what the kernel compiler prints reaches the terminal.
     public let verbose = ProcessInfo.processInfo.environment["SGAN_VERBOSE"] == "1"
     /// Programs compiled and the seconds spent compiling them.
-    public private(set) var compileStatistics = (programs: 0, seconds: 0.0)
+    public var compileStatistics: (programs: Int, seconds: Double) { locked { compiled } }
+    private var compiled = (programs: 0, seconds: 0.0)
     /// Whether the first-compile notice has been printed.
     private var noticed = false
 
     /// With `SGAN_PROFILE=1`, every launch is timed by the device (see `profile()`).
     public let profiling = ProcessInfo.processInfo.environment["SGAN_PROFILE"] == "1"
     private var profiled: [(String, CLEvent)] = []
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
 
     /// Opens `device`: creates its context, queue and buffer pool.
     public init(device: CLDevice) throws {
@@ -112,9 +122,9 @@ public final class OpenCLDevice {
         // add up to two seconds, say so, so that a first run does not look stuck.
         let start = Date()
         defer {
-            compileStatistics.programs += 1
-            compileStatistics.seconds += Date().timeIntervalSince(start)
-            if !noticed && compileStatistics.seconds > 2 {
+            compiled.programs += 1
+            compiled.seconds += Date().timeIntervalSince(start)
+            if !noticed && compiled.seconds > 2 {
                 noticed = true
                 StandardError.write("Compiling OpenCL kernels for \(device.name) (first use only: the driver caches them for later runs) ...")
             }
@@ -128,18 +138,13 @@ public final class OpenCLDevice {
     public func kernel(_ name: String, file: String, options: String = "") throws -> CLKernel {
         let key = KernelKey(file: file, options: options, name: name)
         lock.lock()
-        if let kernel = kernels[key] {
-            lock.unlock()
-            return kernel
-        }
-        lock.unlock()
+        defer { lock.unlock() }
+        if let kernel = kernels[key] { return kernel }
         guard let source = KernelSources.source(named: file) else {
             throw OpenCLRuntimeError.missingKernelFile(file, available: KernelSources.fileNames)
         }
         let kernel = try CLKernel(program: program(source: source, file: file, options: options), name: name)
-        lock.lock()
         kernels[key] = kernel
-        lock.unlock()
         return kernel
     }
 
@@ -160,7 +165,7 @@ public final class OpenCLDevice {
         if global.contains(0) { return }
         lock.lock()
         defer { lock.unlock() }
-        launchCount += 1
+        launches += 1
         for (index, arg) in args.enumerated() {
             let status: cl_int
             switch arg {

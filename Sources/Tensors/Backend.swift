@@ -9,7 +9,7 @@ public protocol Storage: AnyObject {
 ///
 /// Every op reads contiguous storages (through strides where stated) and returns a new
 /// contiguous storage; shapes are checked by `Tensor` before an op reaches a backend.
-public protocol Backend: AnyObject {
+public protocol Backend: AnyObject, Sendable {
     /// A human-readable name (`cpu (reference)`, `opencl:0:0 NVIDIA H200`).
     var name: String { get }
 

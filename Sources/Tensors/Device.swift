@@ -6,7 +6,7 @@ import OpenCLRuntime
 /// Choose one with `Device.select(_:)`, which reads `--device` values and `SGAN_DEVICE`:
 /// `cpu` (the reference backend), `opencl` (the first GPU, else the first OpenCL device) or
 /// `opencl:P:D` (device D of platform P, as `sgan-gpu devices` numbers them).
-public final class Device: CustomStringConvertible {
+public final class Device: CustomStringConvertible, Sendable {
     public let backend: Backend
     /// The spelling that selects this device (`cpu`, `opencl:0:0`).
     public let spec: String
@@ -32,8 +32,12 @@ public final class Device: CustomStringConvertible {
                spec: runtime.device.spec)
     }
 
-    private static var opened: [String: Device] = [:]
-    private static let lock = NSLock()
+    /// The OpenCL devices opened so far, by spec: each is opened once and shared.
+    private final class Registry: @unchecked Sendable {  // `opened` behind `lock`
+        let lock = NSLock()
+        var opened: [String: Device] = [:]
+    }
+    private static let registry = Registry()
 
     /// The device that `spec` names; nil or empty means `SGAN_DEVICE`, else `opencl`.
     /// The same OpenCL device is opened once and shared.
@@ -42,9 +46,9 @@ public final class Device: CustomStringConvertible {
         let spec = [spec, environment, "opencl"].compactMap { $0 }.first { !$0.isEmpty }!
             .trimmingCharacters(in: .whitespaces).lowercased()
         if spec == "cpu" { return .cpu }
-        lock.lock()
-        defer { lock.unlock() }
-        if let device = opened[spec] { return device }
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        if let device = registry.opened[spec] { return device }
         let runtime: OpenCLDevice
         if spec == "opencl" {
             runtime = try OpenCLDevice.openDefault()
@@ -55,8 +59,8 @@ public final class Device: CustomStringConvertible {
             throw TensorError.unknownDevice(spec, valid: ["cpu", "opencl"] + available)
         }
         let device = Device.opencl(runtime)
-        opened[spec] = device
-        opened[device.spec] = device
+        registry.opened[spec] = device
+        registry.opened[device.spec] = device
         return device
     }
 

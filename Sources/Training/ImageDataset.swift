@@ -3,7 +3,7 @@ import ImageIO
 import ZIPFoundation
 
 /// A set of square 8-bit images of one size: what training reads.
-public protocol ImageDataset: AnyObject {
+public protocol ImageDataset: AnyObject, Sendable {
     /// Where the images come from (a path, or `procedural`).
     var name: String { get }
     var count: Int { get }
@@ -147,7 +147,7 @@ public final class FolderDataset: ImageDataset {
 }
 
 /// PNG entries of a zip archive (sorted by name).
-public final class ZipDataset: ImageDataset {
+public final class ZipDataset: ImageDataset, @unchecked Sendable {  // the archive is read under `lock`
     public let name: String
     public let resolution: Int
     public let channels: Int

@@ -6,7 +6,7 @@ import Tensors
 ///
 /// Image n of the run (counting every image shown) is a function of (seed, n) alone, so a resumed
 /// run reads exactly the images the uninterrupted run would have read, whatever the batch sizes.
-public final class Prefetcher {
+public final class Prefetcher: @unchecked Sendable {  // shared state behind `condition`; `permutation` is the thread's own
     public let dataset: ImageDataset
     public let sizes: BatchSizes
     public let mirror: Bool

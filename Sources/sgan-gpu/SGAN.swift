@@ -15,7 +15,7 @@ struct SGAN: ParsableCommand {
     /// standard error and a non-zero exit status (64 for usage errors, 1 otherwise); `--help`
     /// prints the help.
     static func main() {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they are written, also in a pipe
+        lineBufferStandardOutput()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -30,6 +30,15 @@ struct SGAN: ParsableCommand {
             Foundation.exit(code.rawValue)
         }
     }
+}
+
+/// Makes C's `stdout` (what `print` writes to) line-buffered, so that progress lines appear as they
+/// are written, also in a pipe. `stdout` is a C global that Swift 6 does not let code name
+/// directly; its address comes from the dynamic linker instead.
+func lineBufferStandardOutput() {
+    guard let symbol = dlsym(nil, "stdout") else { return }
+    guard let file = symbol.assumingMemoryBound(to: UnsafeMutablePointer<FILE>?.self).pointee else { return }
+    setvbuf(file, nil, _IOLBF, 0)
 }
 
 /// One line that says what went wrong (Foundation's errors without their framework dump).
