@@ -11,13 +11,22 @@ public final class Device: CustomStringConvertible, Sendable {
     /// The spelling that selects this device (`cpu`, `opencl:0:0`).
     public let spec: String
 
-    init(backend: Backend, spec: String) {
+    /// A device over any backend (`spec` is how it is named in messages).
+    public init(backend: Backend, spec: String) {
         self.backend = backend
         self.spec = spec
     }
 
     /// The CPU reference backend.
     public static let cpu = Device(backend: ReferenceBackend(), spec: "cpu")
+
+    /// `device` with every op checked against the CPU reference (`ValidatingBackend`).
+    public static func validating(_ device: Device) -> Device {
+        device.backend is ValidatingBackend ? device : Device(backend: ValidatingBackend(device: device.backend), spec: device.spec)
+    }
+
+    /// Whether every op is checked against the CPU reference.
+    public var isValidating: Bool { backend is ValidatingBackend }
 
     public var description: String { backend.name }
     public var isReference: Bool { backend is ReferenceBackend }

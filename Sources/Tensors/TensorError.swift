@@ -10,6 +10,8 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
     case unsupported(op: String, reason: String)
     /// A `--device` / `SGAN_DEVICE` value that names no device.
     case unknownDevice(String, valid: [String])
+    /// An op whose result on a device differs from the CPU reference's (`ValidatingBackend`).
+    case validationFailed(op: String, device: String, shapes: [[Int]], maxDifference: Double, tolerance: Double, index: Int)
 
     public var description: String {
         func list(_ shapes: [[Int]]) -> String { shapes.map { "\($0)" }.joined(separator: " and ") }
@@ -24,6 +26,8 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
             return "\(op): \(reason)"
         case .unknownDevice(let spec, let valid):
             return "unknown device '\(spec)'; valid choices: \(valid.joined(separator: ", "))"
+        case .validationFailed(let op, let device, let shapes, let difference, let tolerance, let index):
+            return "validation: \(op) on \(device) differs from the CPU reference by \(String(format: "%.3g", difference)) at element \(index) (tolerance \(String(format: "%.3g", tolerance))) for shapes \(list(shapes)); this device computes \(op) wrongly: run `sgan-gpu check-kernels` on it and report the result"
         }
     }
 }

@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
     func validate() throws { try require("--runs", runs, in: 1...1000) }
 
     func run() throws {
-        let device = try Device.select(options.device)
+        let device = try options.selected()
         if let cfg {
             let r = try NetworkBenchmark.measure(cfg: cfg, device: device, runs: runs)
             let host = peakResidentGiB(), deviceMemory = Double(device.openCL?.pool.statistics.peakBytes ?? 0) / Double(1 << 30)

@@ -32,7 +32,7 @@ struct Metrics: ParsableCommand {
     }
 
     func run() throws {
-        let device = try Device.select(options.device)
+        let device = try options.selected()
         guard let generator = try NetworkFile.read(path: network, device: device).generatorForRendering else {
             throw TrainingError("\(network) holds no generator to measure")
         }

@@ -108,7 +108,7 @@ struct Render: ParsableCommand {
     func run() throws {
         let seedList = try seeds.map(SeedList.parse)
         let rowSeedList = try rowSeeds.map(SeedList.parse), colSeedList = try colSeeds.map(SeedList.parse)
-        let device = try Device.select(options.device)
+        let device = try options.selected()
         guard let generator = try NetworkFile.read(path: network, device: device).generatorForRendering else {
             throw RenderError.badArgument("\(network) holds no generator (G or G_ema) to render with")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Networks
+import Tensors
 import Training
 
 /// The `sgan-gpu` command: StyleGAN and StyleGAN2 on OpenCL.
@@ -84,4 +85,14 @@ struct DeviceOptions: ParsableArguments {
         "cpu (the reference backend), opencl (first GPU, else first device) or opencl:P:D; default: $SGAN_DEVICE, else opencl.",
         valueName: "device"))
     var device: String?
+
+    @Flag(help: "Run every op also on the CPU reference and stop at the first op whose results differ (slow; to check a device or driver). Also SGAN_VALIDATE_WITH_CPU=1.")
+    var validate = false
+
+    /// The device chosen, validated against the CPU reference when asked.
+    func selected() throws -> Device {
+        let device = try Device.select(self.device)
+        let fromEnvironment = ProcessInfo.processInfo.environment["SGAN_VALIDATE_WITH_CPU"] == "1"
+        return validate || fromEnvironment ? Device.validating(device) : device
+    }
 }

@@ -114,7 +114,7 @@ struct Train: ParsableCommand {
         o.kimg = kimg
         if let grid, let size = parseGrid(grid, limit: 64) { (o.gridColumns, o.gridRows) = (size.columns, size.rows) }
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
-        let device = try Device.select(options.device)
+        let device = try options.selected()
         do {
             try TrainingRun(options: o, outdir: outdir, resume: resume, device: device).run(stopOnSignals: true)
         } catch let stopped as TrainingStopped {

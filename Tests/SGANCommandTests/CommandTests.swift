@@ -4,11 +4,8 @@ import Testing
 /// Runs the `sgan-gpu` binary built beside the test bundle with `arguments` and `environment`
 /// added to this process's; returns its exit status, standard output and standard error.
 func runCommand(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let binary = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("sgan-gpu") }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     let process = Process()
-    process.executableURL = try #require(binary, "sgan-gpu not found beside \(folder.path)")
+    process.executableURL = try sganBinary()
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()

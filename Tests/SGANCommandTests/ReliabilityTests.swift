@@ -8,8 +8,11 @@ import ZIPFoundation
 /// The sgan-gpu binary beside the test bundle.
 func sganBinary() throws -> URL {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    return try #require([folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("sgan-gpu") }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) })
+    let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("sgan-gpu") }
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: folder.appendingPathComponent("sgan-gpu").path])
+    }
+    return binary
 }
 
 /// Starts sgan-gpu with `arguments`, its output into files of `folder`.
@@ -323,6 +326,29 @@ func runMeasured(_ arguments: [String]) throws -> (status: Int32, err: String, p
         #expect(FileManager.default.fileExists(atPath: dir + "/out/seed0999.png"))
         // Ten times the seeds: the peak grows by less than a tenth of the 49 MB the images take.
         if let few, let many { #expect(many - few < 5 << 20, "peak \(few >> 20) MiB for 100 seeds, \(many >> 20) MiB for 1000") }
+    }
+
+    /// --validate stops a training step at a deliberately wrong kernel (bias_act off by 1%, from a
+    /// copy of Kernels/ given by SGAN_KERNEL_DIR) and names it; with the right kernels it runs clean.
+    @Test(.enabled(if: hasOpenCL, "no OpenCL device")) func validateCatchesAWrongKernel() throws {
+        let dir = try folder("validate")
+        let kernels = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Kernels")
+        try FileManager.default.copyItem(atPath: kernels.path, toPath: dir + "/kernels")
+        let file = dir + "/kernels/bias_act.cl"
+        let source = try String(contentsOfFile: file, encoding: .utf8)
+        let wrong = source.replacingOccurrences(of: "v = ACT(v, alpha) * gain;", with: "v = ACT(v, alpha) * gain * 1.01f;")
+        #expect(wrong != source)
+        try wrong.write(toFile: file, atomically: true, encoding: .utf8)
+        let arguments = ["train", "--outdir", dir + "/runs", "--kimg", "0.004", "--validate", "--resolution", "8", "--cbase", "32",
+                         "--cmax", "4", "--map", "1", "--zdim", "8", "--batch", "4", "--mbstd-group", "2", "--grid", "1x1"]
+        let result = try runCommand(arguments, environment: ["SGAN_KERNEL_DIR": dir + "/kernels"])
+        #expect(result.status == 1)
+        #expect(result.err.hasPrefix("error: validation: bias_act") && result.err.contains("differs from the CPU reference")
+                && result.err.split(separator: "\n").count == 1, "\(result.err)")
+        let clean = try runCommand(arguments)
+        #expect(clean.status == 0, "\(clean.err)")
+        #expect(clean.out.contains("each op validated against the CPU reference"))
     }
 
     @Test func checkKernelsFilterMatchingNothingIsAnError() throws {
