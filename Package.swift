@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Targets depend one way: C bindings -> OpenCL runtime -> tensors -> kernel checks -> the command.
+// Targets depend one way: tensors (no OpenCL) and C bindings -> OpenCL runtime -> the OpenCL
+// backend of tensors -> kernel checks -> the command.
 let package = Package(
     name: "sgan-gpu",
     products: [
@@ -34,8 +35,11 @@ let package = Package(
 
         // Swift owners of OpenCL handles: platforms, devices, programs, kernels, buffers.
         .target(name: "OpenCLRuntime", dependencies: ["COpenCL", "KernelSources"]),
-        // Tensor, the op interface, the CPU reference backend and the OpenCL backend.
-        .target(name: "Tensors", dependencies: ["OpenCLRuntime"]),
+        // Tensor, the op interface (`Backend`), autograd, the CPU reference backend and the
+        // validating backend: no OpenCL.
+        .target(name: "Tensors"),
+        // The OpenCL backend of `Tensors`, and choosing a device (`Device.select`).
+        .target(name: "TensorsOpenCL", dependencies: ["Tensors", "OpenCLRuntime"]),
         // The official StyleGAN building blocks composed from tensor ops (modulated conv, AdaIN, resampling, ...).
         .target(name: "StyleGANOps", dependencies: ["Tensors"]),
         // StyleGAN2 and StyleGAN (v1) networks with the official names, and network files.
@@ -48,7 +52,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // The parity helper and the registry of kernel checks (used by tests and `check-kernels`).
-        .target(name: "KernelChecks", dependencies: ["Tensors", "StyleGANOps"]),
+        .target(name: "KernelChecks", dependencies: ["Tensors", "TensorsOpenCL", "StyleGANOps"]),
         // Reading and writing safetensors files, with every field of the header checked.
         .target(name: "SafeTensors"),
         // PNG reading and writing through libpng's simplified API.
@@ -57,15 +61,17 @@ let package = Package(
         .executableTarget(
             name: "sgan-gpu",
             dependencies: [
-                "Tensors", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors", "Training",
+                "Tensors", "TensorsOpenCL", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "OpenCLRuntimeTests", dependencies: ["OpenCLRuntime"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "KernelChecks", "KernelSources"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsOpenCL", "KernelChecks", "KernelSources"]),
+        // The reference backend alone: builds and passes without OpenCL.
+        .testTarget(name: "ReferenceBackendTests", dependencies: ["Tensors"]),
         .testTarget(name: "AutogradTests", dependencies: ["Tensors", "StyleGANOps", "KernelChecks"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "StyleGANOps", "SafeTensors", "Tensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "SafeTensors", "Tensors", "ImageIO"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "StyleGANOps", "SafeTensors", "Tensors", "TensorsOpenCL"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "SafeTensors", "Tensors", "TensorsOpenCL", "ImageIO"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
         .testTarget(name: "SGANCommandTests", dependencies: [

@@ -1,4 +1,5 @@
 import Tensors
+import TensorsOpenCL
 
 extension KernelChecks {
     /// `matmul_f32` (fewer than 16 rows) and `pack_panels_f32` with `matmul_panels_f32` (16 rows or

@@ -1,5 +1,6 @@
 import StyleGANOps
 import Tensors
+import TensorsOpenCL
 
 extension KernelChecks {
     /// A check of the gradients of `f` (of the inputs listed in `wrt`, all when nil): the body

@@ -86,9 +86,40 @@ public protocol Backend: AnyObject, Sendable {
 
     /// Waits until all pending work has finished (for timing).
     func synchronize() throws
+
+    /// A point in the queue after everything enqueued so far, nil where work runs at once.
+    func marker() throws -> (any QueueMarker)?
+    /// The device's counters (what a backend does not count stays 0).
+    var statistics: BackendStatistics { get }
+    /// The device's memory in bytes; nil: the host's memory.
+    var memoryBytes: Int? { get }
+}
+
+/// A point in a device's queue (`Backend.marker()`).
+public protocol QueueMarker {
+    /// Returns once everything enqueued before the marker has run.
+    func wait() throws
+}
+
+/// What the host can ask a device about its work: memory, launches and compiles.
+public struct BackendStatistics: Equatable, Sendable {
+    /// The most device memory held at once, in bytes, and the buffers allocated so far.
+    public var peakBytes = 0
+    public var allocations = 0
+    /// Kernel launches so far.
+    public var launches = 0
+    /// Kernel programs compiled so far and the seconds that took.
+    public var compiledPrograms = 0
+    public var compileSeconds = 0.0
+
+    public init() {}
 }
 
 extension Backend {
+    public func marker() throws -> (any QueueMarker)? { nil }
+    public var statistics: BackendStatistics { BackendStatistics() }
+    public var memoryBytes: Int? { nil }
+
     public func upload(_ values: [Double], dtype: DType) throws -> Storage {
         try upload(values.map { Float($0) }, dtype: dtype)
     }

@@ -7,9 +7,9 @@ public enum Activation: String, Sendable, CaseIterable {
     case lrelu
 
     /// The OpenCL expression in `v` and `alpha`.
-    var cl: String { self == .lrelu ? "(v>0.0f?v:v*alpha)" : "(v)" }
+    package var cl: String { self == .lrelu ? "(v>0.0f?v:v*alpha)" : "(v)" }
     /// The OpenCL expression of the slope in the output `y` (the activations keep the sign).
-    var slopeCL: String { self == .lrelu ? "(y>0.0f?1.0f:alpha)" : "(1.0f)" }
+    package var slopeCL: String { self == .lrelu ? "(y>0.0f?1.0f:alpha)" : "(1.0f)" }
 
     /// The activation of `v` (the reference backend's side of `cl`).
     func callAsFunction(_ v: Double, alpha: Double) -> Double { self == .lrelu && !(v > 0) ? v * alpha : v }

@@ -68,6 +68,9 @@ public final class ValidatingBackend: Backend {
     public func downloadDoubles(_ storage: Storage) throws -> [Double] { try device.downloadDoubles(storage) }
     public func allocate(count: Int, dtype: DType) throws -> Storage { try device.allocate(count: count, dtype: dtype) }
     public func synchronize() throws { try device.synchronize() }
+    public func marker() throws -> (any QueueMarker)? { try device.marker() }
+    public var statistics: BackendStatistics { device.statistics }
+    public var memoryBytes: Int? { device.memoryBytes }
 
     public func fill(_ value: Double, count: Int, dtype: DType) throws -> Storage {
         let out = try device.fill(value, count: count, dtype: dtype)

@@ -126,8 +126,7 @@ public final class TrainingRun {
 
     /// The memory of `device`: an OpenCL device's global memory, or the machine's for the CPU reference.
     static func memoryBytes(of device: Device) -> Double {
-        if let openCL = device.openCL { return Double(openCL.device.globalMemoryBytes) }
-        return Double(ProcessInfo.processInfo.physicalMemory)
+        Double(device.backend.memoryBytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory))
     }
 
     /// The official `setup_snapshot_image_grid` size: 7680 / R columns (7 to 32) and 4320 / R rows (4 to 32).
@@ -247,10 +246,10 @@ public final class TrainingRun {
             ]
             fields += progress.map { "\($0.name) \($0.text)" }
             try say(fields.joined(separator: " "))
-            if tick == 0, let compiled = device.openCL?.compileStatistics, compiled.seconds > 2 {
+            if tick == 0, case let compiled = device.backend.statistics, compiled.compileSeconds > 2 {
                 // Drivers compile at build time and again at the first launch of each kernel (PoCL
                 // specialises for the work-group size then): the build time alone understates it.
-                try say("tick 0 took \(String(format: "%.1f", seconds)) s, most of it compiling \(compiled.programs) OpenCL programs for this device, once: later runs reuse the driver's cache and start in seconds")
+                try say("tick 0 took \(String(format: "%.1f", seconds)) s, most of it compiling \(compiled.compiledPrograms) OpenCL programs for this device, once: later runs reuse the driver's cache and start in seconds")
             }
             let maintenanceStart = Date()
             // The official stats.jsonl: each statistic as {num, mean, std}, and a timestamp.
@@ -368,7 +367,7 @@ public final class TrainingRun {
     }
 
     func deviceGiB() -> Double {
-        Double(device.openCL?.pool.statistics.peakBytes ?? 0) / Double(1 << 30)
+        Double(device.backend.statistics.peakBytes) / Double(1 << 30)
     }
 }
 

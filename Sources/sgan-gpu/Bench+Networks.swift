@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import Tensors
+import TensorsOpenCL
 import Training
 
 /// The network benchmarks of `sgan-gpu bench --cfg`: G forward, a training iteration without

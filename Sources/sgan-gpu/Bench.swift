@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tensors
+import TensorsOpenCL
 
 /// `sgan-gpu bench`: throughput of the compute kernels (GFLOP/s), median of several runs.
 struct Bench: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KernelChecks
 import Tensors
+import TensorsOpenCL
 
 /// `sgan-gpu check-kernels`: every registered kernel check against the CPU reference.
 struct CheckKernels: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Networks
 import Tensors
+import TensorsOpenCL
 import Training
 
 /// The `sgan-gpu` command: StyleGAN and StyleGAN2 on OpenCL.

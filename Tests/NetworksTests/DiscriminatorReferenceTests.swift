@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import Tensors
+import TensorsOpenCL
 import Testing
 
 /// StyleGAN2's discriminator, R1 and both losses' parameter gradients against the official tensors.

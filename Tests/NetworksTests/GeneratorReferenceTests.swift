@@ -2,6 +2,7 @@ import Foundation
 import Networks
 import StyleGANOps
 import Tensors
+import TensorsOpenCL
 import Testing
 
 /// StyleGAN2's generator against the official tensors, on each backend.

@@ -2,6 +2,7 @@ import Foundation
 import Networks
 import SafeTensors
 import Tensors
+import TensorsOpenCL
 import Testing
 
 /// The official reference tensors in `Tests/Fixtures/stylegan2-reference`.

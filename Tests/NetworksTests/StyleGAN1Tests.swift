@@ -2,6 +2,7 @@ import Foundation
 import Networks
 import StyleGANOps
 import Tensors
+import TensorsOpenCL
 import Testing
 
 /// StyleGAN (v1): names, both backends agreeing forward and backward, fused resampling, and the

@@ -2,6 +2,7 @@ import KernelChecks
 import KernelSources
 import OpenCLRuntime
 import Tensors
+import TensorsOpenCL
 import Testing
 
 /// The OpenCL device under test, or nil (with the reason printed) when no platform exists.
@@ -88,5 +89,14 @@ struct KernelParityTests {
         #expect(runtime.pool.statistics.allocations == allocations, "a repeated step allocated new buffers")
         #expect(runtime.pool.statistics.reuses > 0)
         #expect(first == second)
+    }
+}
+
+@Suite struct DeviceSelectionTests {
+    @Test func deviceSelection() throws {
+        #expect(try Device.select("cpu") === Device.cpu)
+        #expect(try Device.select("CPU") === Device.cpu)
+        #expect { try Device.select("gpu") } throws: { "\($0)".contains("unknown device 'gpu'; valid choices: cpu, opencl") }
+        #expect { try Device.select("opencl:x:1") } throws: { "\($0)".contains("valid choices") }
     }
 }

@@ -3,6 +3,7 @@ import ImageIO
 import Networks
 import SafeTensors
 import Tensors
+import TensorsOpenCL
 import Testing
 @testable import Training
 

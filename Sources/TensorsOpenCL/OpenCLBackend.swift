@@ -1,5 +1,6 @@
 import Foundation
 import OpenCLRuntime
+import Tensors
 
 /// Elements of the OpenCL backend: a pooled device buffer.
 public final class OpenCLStorage: Storage {
@@ -20,6 +21,18 @@ public final class OpenCLStorage: Storage {
 ///
 /// Nothing here waits for the device except `download` and `synchronize`.
 public final class OpenCLBackend: Backend {
+    public func marker() throws -> (any QueueMarker)? { try runtime.marker() }
+
+    public var statistics: BackendStatistics {
+        var s = BackendStatistics()
+        let pool = runtime.pool.statistics, compiled = runtime.compileStatistics
+        (s.peakBytes, s.allocations, s.launches) = (pool.peakBytes, pool.allocations, runtime.launchCount)
+        (s.compiledPrograms, s.compileSeconds) = (compiled.programs, compiled.seconds)
+        return s
+    }
+
+    public var memoryBytes: Int? { Int(clamping: runtime.device.globalMemoryBytes) }
+
     public let runtime: OpenCLDevice
     public let name: String
 

@@ -1,4 +1,5 @@
 import OpenCLRuntime
+import Tensors
 
 extension OpenCLBackend {
     static let biasActFile = "bias_act.cl"

@@ -1,4 +1,5 @@
 import OpenCLRuntime
+import Tensors
 
 extension ConvGeometry {
     /// Images per im2col chunk, so that one chunk's matrix stays under `limit` elements.

@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 import Testing
 
@@ -93,11 +94,29 @@ import Testing
         #expect { try a.to(.cpu, dtype: .float64) + a } throws: { "\($0)".contains("float64") }
     }
 
-    @Test func deviceSelection() throws {
-        #expect(try Device.select("cpu") === Device.cpu)
-        #expect(try Device.select("CPU") === Device.cpu)
-        #expect { try Device.select("gpu") } throws: { "\($0)".contains("unknown device 'gpu'; valid choices: cpu, opencl") }
-        #expect { try Device.select("opencl:x:1") } throws: { "\($0)".contains("valid choices") }
+}
+
+/// `Tensors` is the backend-agnostic core: this target depends on it alone, and no file of it
+/// names OpenCL, so it builds and its reference-backend tests run where OpenCL is not installed.
+@Suite struct CoreWithoutOpenCLTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func tensorsImportsNothingButTheStandardLibraries() throws {
+        let folder = Self.root.appendingPathComponent("Sources/Tensors")
+        let files = try #require(FileManager.default.enumerator(atPath: folder.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 10)
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            let imports = text.split(separator: "\n").filter { $0.hasPrefix("import ") || $0.hasPrefix("@testable import ") }
+            for line in imports { #expect(["import Foundation", "import Dispatch"].contains(String(line)), "\(file): \(line)") }
+            #expect(!text.contains("OpenCLRuntime") && !text.contains("COpenCL") && !text.contains("cl_mem"), "\(file) names OpenCL")
+        }
+    }
+
+    /// The manifest gives `Tensors` no dependency at all.
+    @Test func tensorsTargetHasNoDependencies() throws {
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        #expect(manifest.contains(".target(name: \"Tensors\"),"), "Tensors must be declared without dependencies")
     }
 }
 
