@@ -80,7 +80,7 @@ public final class CLProgram {
         else { return "(no build log)" }
         var bytes = [CChar](repeating: 0, count: size + 1)
         clGetProgramBuildInfo(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), size, &bytes, nil)
-        return String(cString: bytes)
+        return String(nulTerminated: bytes)
     }
 
     deinit { clReleaseProgram(handle) }

@@ -39,7 +39,7 @@ public struct CLPlatform {
         try clCheck(clGetPlatformInfo(id, cl_platform_info(param), 0, nil, &size), "clGetPlatformInfo")
         var bytes = [CChar](repeating: 0, count: size + 1)
         try clCheck(clGetPlatformInfo(id, cl_platform_info(param), size, &bytes, nil), "clGetPlatformInfo")
-        return String(cString: bytes).trimmingCharacters(in: .whitespaces)
+        return String(nulTerminated: bytes).trimmingCharacters(in: .whitespaces)
     }
 }
 
@@ -86,6 +86,13 @@ public struct CLDevice {
         try clCheck(clGetDeviceInfo(id, cl_device_info(param), 0, nil, &size), "clGetDeviceInfo")
         var bytes = [CChar](repeating: 0, count: size + 1)
         try clCheck(clGetDeviceInfo(id, cl_device_info(param), size, &bytes, nil), "clGetDeviceInfo")
-        return String(cString: bytes).trimmingCharacters(in: .whitespaces)
+        return String(nulTerminated: bytes).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+extension String {
+    /// The text of a NUL-terminated C string an OpenCL query filled in.
+    init(nulTerminated bytes: [CChar]) {
+        self.init(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
