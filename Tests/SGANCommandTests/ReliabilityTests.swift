@@ -50,15 +50,9 @@ func runMeasured(_ arguments: [String]) throws -> (status: Int32, err: String, p
 
 /// Reliability under faults and hostile input: the process-level cases.
 @Suite struct ReliabilityTests {
-    let tiny = ["--resolution", "8", "--cbase", "32", "--cmax", "4", "--map", "1", "--zdim", "8", "--batch", "4",
-                "--mbstd-group", "2", "--tick", "0.008", "--snap", "1", "--grid", "2x2", "--device", "cpu"]
+    let tiny = tinyTrainArguments
 
-    func folder(_ name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-rel-\(name)-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    func folder(_ name: String) throws -> String { try emptyFolder("sgan-rel-\(name)") }
 
     func waitFor(_ condition: () -> Bool, seconds: Double = 120) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)

@@ -4,17 +4,23 @@ import SafeTensors
 import Tensors
 import Testing
 
+/// A tiny StyleGAN2 run on the CPU: 8×8 procedural images, 4 channels, a tick and a snapshot every 8 images.
+let tinyTrainArguments = ["--resolution", "8", "--cbase", "32", "--cmax", "4", "--map", "1", "--zdim", "8", "--batch", "4",
+                          "--mbstd-group", "2", "--tick", "0.008", "--snap", "1", "--grid", "2x2", "--device", "cpu"]
+
+/// A new, empty folder `name-PID` in the temporary directory.
+func emptyFolder(_ name: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())").path
+    try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
 /// `train`, `dataset` and `metrics` as a user runs them.
 @Suite struct TrainCommandTests {
-    let tiny = ["--resolution", "8", "--cbase", "32", "--cmax", "4", "--map", "1", "--zdim", "8", "--batch", "4",
-                "--mbstd-group", "2", "--tick", "0.008", "--snap", "1", "--grid", "2x2", "--device", "cpu"]
+    let tiny = tinyTrainArguments
 
-    func folder(_ name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-\(name)-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    func folder(_ name: String) throws -> String { try emptyFolder("sgan-\(name)") }
 
     /// `--resume` with a network file (not a snapshot) is refused first for that reason, and a
     /// refused start leaves no run folder behind.
