@@ -345,6 +345,31 @@ func runMeasured(_ arguments: [String]) throws -> (status: Int32, err: String, p
         #expect(clean.out.contains("each op validated against the CPU reference"))
     }
 
+    /// Every kernel check under Oclgrind (a simulated device that checks every memory access, data
+    /// races between work-items and the API's use): all pass and Oclgrind reports nothing.
+    /// tools/setup installs it; skipped where it is absent.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/oclgrind"), "oclgrind is not installed (apt-get install oclgrind)"))
+    func kernelChecksAreCleanUnderOclgrind() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/oclgrind")
+        process.arguments = ["--data-races", "--check-api", try sganBinary().path, "check-kernels"]
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-oclgrind-\(getpid()).txt").path
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        (process.standardOutput, process.standardError) = (handle, handle)
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "SGAN_DEVICE" }
+        try process.run()
+        process.waitUntilExit()
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(process.terminationStatus == 0, "\(output.suffix(2000))")
+        #expect(output.contains("Oclgrind"), "not run on the Oclgrind device: \(output.prefix(300))")
+        #expect(output.contains(" passed, 0 failed"), "\(output.suffix(500))")
+        let diagnostics = output.split(separator: "\n").filter { line in
+            ["Invalid ", "Data race", "Uninitialized", "Oclgrind - ", "Work-group divergence", "Unaligned"].contains { line.contains($0) }
+        }
+        #expect(diagnostics.isEmpty, "\(diagnostics.prefix(10).joined(separator: "\n"))")
+    }
+
     @Test func checkKernelsFilterMatchingNothingIsAnError() throws {
         let result = try runCommand(["check-kernels", "--device", "cpu", "--filter", "no-such-kernel"])
         #expect(result.status != 0 && result.err.contains("matches none"), "\(result.err)")
