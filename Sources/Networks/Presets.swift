@@ -9,7 +9,13 @@ import Foundation
 public struct Preset: Equatable, Sendable {
     public enum Architecture: String, Sendable { case stylegan2, stylegan1 }
 
-    public var name: String
+    /// The presets, spelled as `--preset` takes them.
+    public enum Name: String, Codable, Sendable, CaseIterable {
+        case auto, stylegan2, paper256, paper512, paper1024, cifar, small
+        case stylegan1FFHQ = "stylegan1-ffhq", stylegan1Small = "stylegan1-small"
+    }
+
+    public var name: Name
     public var architecture: Architecture
     /// The StyleGAN2 network arguments (for `stylegan2` presets).
     public var generator: StyleGAN2.GeneratorConfig?
@@ -37,36 +43,32 @@ public struct Preset: Equatable, Sendable {
     /// x-flip augmentation (`mirror_augment`) unless the run says otherwise.
     public var mirror = false
 
-    /// The presets' names.
-    public static let names = ["auto", "stylegan2", "paper256", "paper512", "paper1024", "cifar", "small",
-                               "stylegan1-ffhq", "stylegan1-small"]
-
     /// The preset `name` for a dataset of `resolution`×`resolution` images with `channels` channels.
-    public static func named(_ name: String, resolution: Int, channels: Int = 3) throws -> Preset {
+    public static func named(_ name: Name, resolution: Int, channels: Int = 3) throws -> Preset {
         try checkResolution(resolution)
         switch name {
-        case "auto":
+        case .auto:
             // train.py: the `auto` formulas, for one reference GPU batch derived from the resolution.
             let mb = Swift.max(Swift.min(Swift.min(4096 / resolution, 32), 64), 1)
             let fmaps = resolution >= 512 ? 1.0 : 0.5
             return stylegan2(name, resolution, channels, mb: mb, mbstd: Swift.min(mb, 4), fmaps: fmaps,
                              lrate: resolution >= 1024 ? 0.002 : 0.0025, gamma: 0.0002 * Double(resolution * resolution) / Double(mb),
                              ema: Double(mb) * 10 / 32, ramp: 0.05, map: 2, kimg: 25000)
-        case "stylegan2":
+        case .stylegan2:
             return stylegan2(name, resolution, channels, mb: 32, mbstd: 4, fmaps: 1, lrate: 0.002, gamma: 10, ema: 10, ramp: nil, map: 8, kimg: 25000)
-        case "paper256":
+        case .paper256:
             return stylegan2(name, resolution, channels, mb: 64, mbstd: 8, fmaps: 0.5, lrate: 0.0025, gamma: 1, ema: 20, ramp: nil, map: 8, kimg: 25000)
-        case "paper512":
+        case .paper512:
             return stylegan2(name, resolution, channels, mb: 64, mbstd: 8, fmaps: 1, lrate: 0.0025, gamma: 0.5, ema: 20, ramp: nil, map: 8, kimg: 25000)
-        case "paper1024":
+        case .paper1024:
             return stylegan2(name, resolution, channels, mb: 32, mbstd: 4, fmaps: 1, lrate: 0.002, gamma: 2, ema: 10, ramp: nil, map: 8, kimg: 25000)
-        case "cifar":
+        case .cifar:
             var p = stylegan2(name, resolution, channels, mb: 64, mbstd: 32, fmaps: 1, lrate: 0.0025, gamma: 0.01, ema: 500, ramp: 0.05, map: 2, kimg: 100000)
-            p.discriminator?.architecture = "orig"
+            p.discriminator?.architecture = .orig
             p.styleMixingProb = 0
             p.plWeight = 0
             return p
-        case "small":
+        case .small:
             // Not official: a narrow network (64 channels at most, 128-d latents) that learns
             // visibly within minutes on a CPU; the auto formulas for gamma and EMA.
             var p = stylegan2(name, resolution, channels, mb: 16, mbstd: 4, fmaps: 1024.0 / 32768, lrate: 0.0025,
@@ -76,7 +78,7 @@ public struct Preset: Equatable, Sendable {
             p.generator?.synthesis.channelMax = 64
             p.discriminator?.channelMax = 64
             return p
-        case "stylegan1-ffhq":
+        case .stylegan1FFHQ:
             // NVlabs/stylegan train.py, FFHQ: the schedule of `StyleGAN1Schedule.ffhq`, R1 gamma 10,
             // G smoothing 10 kimg, mirrored images.
             let schedule = StyleGAN1Schedule.ffhq
@@ -86,7 +88,7 @@ public struct Preset: Equatable, Sendable {
                            emaKimg: 10, emaRampup: nil, totalKimg: 25000, styleMixingProb: 0.9, plWeight: 0)
             p.mirror = true
             return p
-        case "stylegan1-small":
+        case .stylegan1Small:
             // Not official: larger minibatches at the cheap low resolutions, 16 from 16² up, a
             // tick every 4 kimg.
             var g = v1Generator(resolution, channels, fmapBase: 1024, latent: 128)
@@ -100,12 +102,10 @@ public struct Preset: Equatable, Sendable {
             return Preset(name: name, architecture: .stylegan1, generatorV1: g, discriminatorV1: d, scheduleV1: schedule,
                           batch: schedule.minibatchBase, learningRate: schedule.gLrateBase,
                           r1Gamma: 10, emaKimg: 5, emaRampup: nil, totalKimg: 500, styleMixingProb: 0.9, plWeight: 0)
-        default:
-            throw NetworkError.invalidConfiguration("unknown preset '\(name)'; presets: \(names.joined(separator: ", "))")
         }
     }
 
-    static func stylegan2(_ name: String, _ resolution: Int, _ channels: Int, mb: Int, mbstd: Int, fmaps: Double, lrate: Double,
+    static func stylegan2(_ name: Name, _ resolution: Int, _ channels: Int, mb: Int, mbstd: Int, fmaps: Double, lrate: Double,
                           gamma: Double, ema: Double, ramp: Double?, map: Int, kimg: Int) -> Preset {
         var g = StyleGAN2.GeneratorConfig()
         g.imgResolution = resolution

@@ -3,6 +3,38 @@ import ImageIO
 import Networks
 import Tensors
 
+/// Which ws a figure takes: a level of detail of the papers' figures, or ws `A-B` (inclusive).
+public enum StyleLayers: Equatable, Sendable, CustomStringConvertible {
+    case coarse, middle, fine, all
+    case ws(ClosedRange<Int>)
+
+    /// `coarse`, `middle`, `fine`, `all`, `A-B` or `A`.
+    public init(parsing text: String) throws {
+        switch text {
+        case "coarse": self = .coarse
+        case "middle": self = .middle
+        case "fine": self = .fine
+        case "all": self = .all
+        default:
+            let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil, low >= 0, low <= high else {
+                throw RenderError.badArgument("--styles '\(text)' is not coarse, middle, fine, all or a range like 0-3")
+            }
+            self = .ws(low...high)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .coarse: return "coarse"
+        case .middle: return "middle"
+        case .fine: return "fine"
+        case .all: return "all"
+        case .ws(let range): return "\(range.lowerBound)-\(range.upperBound)"
+        }
+    }
+}
+
 /// The StyleGAN papers' figures: grids, truncation sweeps, style mixing by level of detail, noise
 /// control, and interpolations. Images are rendered in batches on the generator's device.
 public struct Figures {
@@ -14,23 +46,19 @@ public struct Figures {
 
     /// The ws of the layers at resolutions the group covers: coarse 4²–8², middle 16²–32², fine
     /// 64² and up (for networks below 64², fine is the top resolution and middle what lies between).
-    public func layers(_ group: String) throws -> Range<Int> {
+    public func layers(_ group: StyleLayers) throws -> Range<Int> {
         let top = generator.imgResolution
         let accepts: (Int) -> Bool
         switch group {
-        case "coarse": accepts = { $0 <= 8 }
-        case "middle": accepts = { $0 >= 16 && (top >= 64 ? $0 <= 32 : $0 < top) }
-        case "fine": accepts = { top >= 64 ? $0 >= 64 : $0 == top && top > 8 }
-        case "all": accepts = { _ in true }
-        default:
-            let parts = group.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-            guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil else {
-                throw RenderError.badArgument("--styles '\(group)' is not coarse, middle, fine, all or a range like 0-3")
-            }
-            guard low >= 0, low <= high, high < generator.numWs else {
+        case .coarse: accepts = { $0 <= 8 }
+        case .middle: accepts = { $0 >= 16 && (top >= 64 ? $0 <= 32 : $0 < top) }
+        case .fine: accepts = { top >= 64 ? $0 >= 64 : $0 == top && top > 8 }
+        case .all: accepts = { _ in true }
+        case .ws(let range):
+            guard range.upperBound < generator.numWs else {
                 throw RenderError.badArgument("--styles \(group) lies outside the network's \(generator.numWs) ws (0-\(generator.numWs - 1))")
             }
-            return low..<(high + 1)
+            return range.lowerBound..<(range.upperBound + 1)
         }
         let indices = (0..<generator.numWs).filter { accepts(generator.resolution(ofW: $0)) }
         guard let first = indices.first, let last = indices.last else {
@@ -44,7 +72,7 @@ public struct Figures {
     /// first row of the paper's figure in `generate_figures.py`).
     public var defaultStyleLayers: Range<Int> {
         get throws {
-            generator is StyleGAN1.Generator ? try layers("coarse") : 0..<Swift.min(7, generator.numWs)
+            generator is StyleGAN1.Generator ? try layers(.coarse) : 0..<Swift.min(7, generator.numWs)
         }
     }
 
@@ -110,7 +138,7 @@ public struct Figures {
     /// per-pixel standard deviation over `draws` noise draws (bright: the noise changes it most).
     public func noise(latents: [[Float]], draws: Int, seed: UInt64) throws -> PNGImage {
         let ws = try renderer.ws(latents: latents)
-        let (coarse, fine) = (try layers("coarse"), try? layers("fine"))
+        let (coarse, fine) = (try layers(.coarse), try? layers(.fine))
         let coarseMax = generator.resolution(ofW: coarse.upperBound - 1)
         let fineMin = fine.map { generator.resolution(ofW: $0.lowerBound) } ?? Int.max
         let onlyCoarse: (Int) -> Bool = { $0 <= coarseMax }

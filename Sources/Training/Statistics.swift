@@ -1,9 +1,27 @@
 import Foundation
 import Tensors
 
-/// Where training phases report their scalars.
+/// The statistics the training phases report, with the official `training_stats` names.
+public enum Statistic: String, CaseIterable, Sendable {
+    case scoresFake = "Loss/scores/fake", signsFake = "Loss/signs/fake", gLoss = "Loss/G/loss"
+    case plPenalty = "Loss/pl_penalty", gReg = "Loss/G/reg"
+    case scoresReal = "Loss/scores/real", signsReal = "Loss/signs/real", dLoss = "Loss/D/loss"
+    case r1Penalty = "Loss/r1_penalty", dReg = "Loss/D/reg"
+
+    /// The phase that reports it (fake scores also come from Dmain, as in the official loss).
+    public var phase: StyleGAN2Trainer.Phase {
+        switch self {
+        case .scoresFake, .signsFake, .gLoss: return .Gmain
+        case .plPenalty, .gReg: return .Greg
+        case .scoresReal, .signsReal, .dLoss: return .Dmain
+        case .r1Penalty, .dReg: return .Dreg
+        }
+    }
+}
+
+/// Where training phases report their statistics.
 public protocol TickStatisticsRecorder {
-    func report(_ name: String, _ value: Tensor) throws
+    func report(_ statistic: Statistic, _ value: Tensor) throws
 }
 
 /// Statistics collected during a tick without reading them back each step, as the official
@@ -11,9 +29,9 @@ public protocol TickStatisticsRecorder {
 /// of their squares stay on the device until the tick is reported.
 final class TickStatistics: TickStatisticsRecorder {
     /// Per name: the sum and the sum of squares `[2]`, and the number of elements.
-    private var sums: [String: Tensor] = [:]
-    private var counts: [String: Int] = [:]
-    private var order: [String] = []
+    private var sums: [Statistic: Tensor] = [:]
+    private var counts: [Statistic: Int] = [:]
+    private var order: [Statistic] = []
 
     /// A statistic over a tick: elements, mean and standard deviation (population).
     struct Moments: Equatable {
@@ -23,7 +41,7 @@ final class TickStatistics: TickStatisticsRecorder {
     }
 
     /// Adds every element of `value` under `name`.
-    func report(_ name: String, _ value: Tensor) throws {
+    func report(_ name: Statistic, _ value: Tensor) throws {
         let count = value.shape.reduce(1, *)
         let moments = try GradMode.disabled {
             let x = try value.detached().reshape([count])
@@ -40,8 +58,8 @@ final class TickStatistics: TickStatisticsRecorder {
 
     /// The statistics since the last reset, in the order first reported, read from the device;
     /// then starts over.
-    func collect() throws -> [(String, Moments)] {
-        let result = try order.map { name -> (String, Moments) in
+    func collect() throws -> [(Statistic, Moments)] {
+        let result = try order.map { name -> (Statistic, Moments) in
             let values = try sums[name]!.toArray().map(Double.init), n = Double(counts[name]!)
             let mean = values[0] / n
             return (name, Moments(num: counts[name]!, mean: mean, std: Swift.max(values[1] / n - mean * mean, 0).squareRoot()))

@@ -32,7 +32,7 @@ public final class StyleGAN1Trainer {
 
     public init(preset: Preset, options: TrainingOptions, device: Device) throws {
         guard let gConfig = preset.generatorV1, let dConfig = preset.discriminatorV1, let schedule = preset.scheduleV1 else {
-            throw TrainingError("preset \(preset.name) is not a StyleGAN (v1) preset")
+            throw TrainingError("preset \(preset.name.rawValue) is not a StyleGAN (v1) preset")
         }
         guard schedule.lodInitialResolution >= 4, schedule.lodInitialResolution <= gConfig.resolution,
               schedule.lodInitialResolution & (schedule.lodInitialResolution - 1) == 0 else {
@@ -112,12 +112,12 @@ public final class StyleGAN1Trainer {
             if preset.r1Gamma != 0 {
                 let r1Grads = try gradients(of: realLogits.sum(), wrt: [real], createGraph: true)[0]
                 let penalty = try r1Grads.square().sum(axes: [1, 2, 3]).reshape([n, 1])
-                try stats.report("Loss/r1_penalty", penalty)
+                try stats.report(.r1Penalty, penalty)
                 loss = try loss + penalty * (preset.r1Gamma / 2)
             }
-            try stats.report("Loss/scores/real", realLogits)
-            try stats.report("Loss/scores/fake", fakeLogits)
-            try stats.report("Loss/D/loss", loss)
+            try stats.report(.scoresReal, realLogits)
+            try stats.report(.scoresFake, fakeLogits)
+            try stats.report(.dLoss, loss)
             try TrainingStep.update(optD, loss.mean())
         }
         // Gs (official: updated together with the D step, before the G step): trainables with
@@ -130,8 +130,8 @@ public final class StyleGAN1Trainer {
             let fake = try runG(random.normal([n, zDim], on: device), lod: lod, random: random, mixing: &mixing)
             let logits = try D(fake, lod: lod)
             let loss = try logits.neg().softplus().mean()
-            try stats.report("Loss/scores/fake", logits)
-            try stats.report("Loss/G/loss", loss)
+            try stats.report(.scoresFake, logits)
+            try stats.report(.gLoss, loss)
             try TrainingStep.update(optG, loss)
         }
         curNimg += n
@@ -167,7 +167,7 @@ public final class StyleGAN1Trainer {
             throw TrainingError("\(path) is not a StyleGAN (v1) training snapshot with G, D and G_ema")
         }
         guard g.config == G.config, d.config == D.config else {
-            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name) gives; resume with the run's own options")
+            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name.rawValue) gives; resume with the run's own options")
         }
         let state = try Snapshot.resume(from: path, device: device, networks: [(g, G), (d, D), (gEma, G_ema)],
                                         optG: optG, G: G, optD: optD, D: D).state

@@ -26,7 +26,7 @@ public final class StyleGAN2Trainer {
 
     public init(preset: Preset, options: TrainingOptions, device: Device) throws {
         guard let gConfig = preset.generator, let dConfig = preset.discriminator else {
-            throw TrainingError("preset \(preset.name) is not a StyleGAN2 preset")
+            throw TrainingError("preset \(preset.name.rawValue) is not a StyleGAN2 preset")
         }
         self.preset = preset
         self.options = options
@@ -84,9 +84,9 @@ public final class StyleGAN2Trainer {
             let (img, _) = try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing)
             let logits = try D(img)
             let loss = try logits.neg().softplus()
-            try stats?.report("Loss/scores/fake", logits)
-            try stats?.report("Loss/signs/fake", logits.statisticSign())
-            try stats?.report("Loss/G/loss", loss)
+            try stats?.report(.scoresFake, logits)
+            try stats?.report(.signsFake, logits.statisticSign())
+            try stats?.report(.gLoss, loss)
             try TrainingStep.update(optG, loss.mean())
         case .Greg:
             // Path-length regularisation on half the batch.
@@ -100,8 +100,8 @@ public final class StyleGAN2Trainer {
             plMean = newMean.detached()
             let penalty = try (plLengths - newMean).square()
             let reg = try penalty * preset.plWeight
-            try stats?.report("Loss/pl_penalty", penalty)
-            try stats?.report("Loss/G/reg", reg)
+            try stats?.report(.plPenalty, penalty)
+            try stats?.report(.gReg, reg)
             try TrainingStep.update(optG, try reg.mean() * Double(options.gRegInterval))
         case .Dmain:
             // softplus(D(G(z))) + softplus(−D(x)).
@@ -111,11 +111,11 @@ public final class StyleGAN2Trainer {
             let fakeLogits = try D(fake)
             let realLogits = try D(reals)
             let loss = try fakeLogits.softplus() + realLogits.neg().softplus()
-            try stats?.report("Loss/scores/fake", fakeLogits)
-            try stats?.report("Loss/signs/fake", fakeLogits.statisticSign())
-            try stats?.report("Loss/scores/real", realLogits)
-            try stats?.report("Loss/signs/real", realLogits.statisticSign())
-            try stats?.report("Loss/D/loss", loss)
+            try stats?.report(.scoresFake, fakeLogits)
+            try stats?.report(.signsFake, fakeLogits.statisticSign())
+            try stats?.report(.scoresReal, realLogits)
+            try stats?.report(.signsReal, realLogits.statisticSign())
+            try stats?.report(.dLoss, loss)
             try TrainingStep.update(optD, loss.mean())
         case .Dreg:
             // R1 = γ/2·‖∇x D(x)‖².
@@ -124,8 +124,8 @@ public final class StyleGAN2Trainer {
             let r1Grads = try gradients(of: logits.sum(), wrt: [real], createGraph: true)[0]
             let penalty = try r1Grads.square().sum(axes: [1, 2, 3])
             let reg = try penalty * (preset.r1Gamma / 2)
-            try stats?.report("Loss/r1_penalty", penalty)
-            try stats?.report("Loss/D/reg", reg)
+            try stats?.report(.r1Penalty, penalty)
+            try stats?.report(.dReg, reg)
             try TrainingStep.update(optD, try reg.mean() * Double(options.dRegInterval))
         }
     }
@@ -179,7 +179,7 @@ public final class StyleGAN2Trainer {
             throw TrainingError("\(path) lacks G, D or G_ema: resume needs a snapshot written by train")
         }
         guard g.config == G.config, d.config == D.config else {
-            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name) gives; resume with the run's own options")
+            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name.rawValue) gives; resume with the run's own options")
         }
         let snapshot = try Snapshot.resume(from: path, device: device, networks: [(g, G), (d, D), (gEma, G_ema)],
                                            optG: optG, G: G, optD: optD, D: D)

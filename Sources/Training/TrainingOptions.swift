@@ -5,7 +5,7 @@ import Networks
 /// snapshot, so that a resumed run continues with the same settings.
 public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The preset (`small`, `auto`, `stylegan2`, `paper256`, ..., `stylegan1-small`).
-    public var preset = "small"
+    public var preset = Preset.Name.small
     /// A folder or zip of PNG images; nil: the built-in procedural dataset.
     public var data: String? = nil
     /// Resolution of the built-in dataset (ignored with `data`).
@@ -110,7 +110,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try p.discriminator?.validate()
         try p.generatorV1?.validate()
         try p.discriminatorV1?.validate()
-        let group = p.discriminator?.mbstdGroupSize ?? p.discriminatorV1?.mbstdGroupSize ?? 1
+        // The official None (one group of the whole batch) and 0 (no layer) put no condition on the batch.
+        let group = (p.discriminator.map { $0.mbstdGroupSize ?? 1 } ?? p.discriminatorV1?.mbstdGroupSize ?? 1)
         let sizes = p.scheduleV1.map { s in s.minibatchSizes(resolutionLog2: p.generatorV1!.resolutionLog2) } ?? [p.batch]
         for size in sizes {
             guard size >= 1, size % Swift.max(1, Swift.min(group, size)) == 0 else {

@@ -137,7 +137,7 @@ public final class TrainingRun {
     /// `outdir/NNNNN-<preset>-<data>`, numbered after the existing runs, created and locked.
     static func newRunFolder(outdir: String, options: TrainingOptions) throws -> RunFolder {
         let data = options.data.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "procedural"
-        return try RunFolder.create(outdir: outdir, suffix: "\(options.preset)-\(data)")
+        return try RunFolder.create(outdir: outdir, suffix: "\(options.preset.rawValue)-\(data)")
     }
 
     /// The newest complete snapshot of the newest run under `outdir` that has one.
@@ -185,7 +185,7 @@ public final class TrainingRun {
     public func run(stopOnSignals: Bool = false) throws {
         let signals = stopOnSignals ? StopSignals() : nil
         defer { withExtendedLifetime(signals) {} }
-        try say("Training \(options.preset) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
+        try say("Training \(options.preset.rawValue) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
         for note in dataset.notes { try say("dataset: \(note)") }
         if trainer.curNimg == 0 {
             try writeGrid(name: "reals.png", images: realGrid())
@@ -263,14 +263,14 @@ public final class TrainingRun {
             scalars += progress.map { ("Progress/\($0.name)", $0.value) }
             var record: [String: Any] = ["timestamp": tickEndTime.timeIntervalSince1970]
             for (name, value) in scalars { record[name] = TrainingRun.jsonStatistic(TickStatistics.Moments(num: 1, mean: value, std: 0)) }
-            for (name, moments) in values { record[name] = TrainingRun.jsonStatistic(moments) }
+            for (statistic, moments) in values { record[statistic.rawValue] = TrainingRun.jsonStatistic(moments) }
             try appendJSONLine(record, to: "stats.jsonl")
             let kimgText = String(format: "%.1f", Double(trainer.curNimg) / 1000)
             let latest: String? = TrainingRun.snapshots(in: folder).last.map { folder.appendingPathComponent($0.name).path }
             let lastGood = latest.map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
-            for (name, moments) in values where !moments.mean.isFinite {
+            for (statistic, moments) in values where !moments.mean.isFinite {
                 let value = moments.mean
-                throw TrainingError("\(name) (phase \(TrainingRun.phase(of: name))) became \(value) at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate) or raise --gamma")
+                throw TrainingError("\(statistic.rawValue) (phase \(statistic.phase.rawValue)) became \(value) at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate) or raise --gamma")
             }
             if let bad = try trainer.firstNonFiniteParameter() {
                 throw TrainingError("parameter \(bad) holds NaN or Inf at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate)")
@@ -292,17 +292,6 @@ public final class TrainingRun {
             tickStart = (trainer.curNimg, Date())
         }
         try say("Done: \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg")
-    }
-
-    /// The training phase that reports a statistic.
-    static func phase(of statistic: String) -> String {
-        switch statistic {
-        case "Loss/G/loss", "Loss/scores/fake": return "Gmain"
-        case "Loss/pl_penalty": return "Greg"
-        case "Loss/D/loss", "Loss/scores/real": return "Dmain"
-        case "Loss/r1_penalty": return "Dreg"
-        default: return "?"
-        }
     }
 
     /// `{"num": n, "mean": m, "std": s}`, non-finite numbers written as strings (JSON has no NaN).

@@ -12,14 +12,14 @@ struct NetworkBenchmark {
     static func preset(_ cfg: String) throws -> Preset {
         var p: Preset
         switch cfg {
-        case "a": p = try Preset.named("stylegan2", resolution: 32); p.batch = 8; p.generator?.mapping.numLayers = 2
+        case "a": p = try Preset.named(.stylegan2, resolution: 32); p.batch = 8; p.generator?.mapping.numLayers = 2
             p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
-        case "b": p = try Preset.named("stylegan2", resolution: 64); p.batch = 8; p.generator?.mapping.numLayers = 2
+        case "b": p = try Preset.named(.stylegan2, resolution: 64); p.batch = 8; p.generator?.mapping.numLayers = 2
             p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
             p.generator?.synthesis.channelMax = 256; p.discriminator?.channelMax = 256
-        case "c": p = try Preset.named("stylegan2", resolution: 256); p.batch = 4
+        case "c": p = try Preset.named(.stylegan2, resolution: 256); p.batch = 4
             p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
-        case "small": p = try Preset.named("small", resolution: 32)
+        case "small": p = try Preset.named(.small, resolution: 32)
         default: throw BenchError("unknown --cfg '\(cfg)'; configurations: a, b, c, small")
         }
         p.discriminator?.mbstdGroupSize = 4

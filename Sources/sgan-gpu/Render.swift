@@ -41,8 +41,8 @@ struct Render: ParsableCommand {
     @Option(name: .customLong("col-seeds"), help: "Style-mixing figure: seeds of the columns.")
     var colSeeds: String?
 
-    @Option(help: "Style-mixing figure: the layers each image takes from its column's seed: coarse, middle, fine, all or a range of ws like 0-3 (default: 0-6 for StyleGAN2 as style_mixing.py, coarse for StyleGAN v1).")
-    var styles: String?
+    @Option(help: "Style-mixing figure: the layers each image takes from its column's seed: coarse, middle, fine, all or a range of ws like 0-3 (default: 0-6 for StyleGAN2 as style_mixing.py, coarse for StyleGAN v1).", transform: { try StyleLayers(parsing: $0) })
+    var styles: StyleLayers?
 
     @Option(help: "Noise figure: noise draws for the standard deviation.")
     var draws = 32
@@ -149,7 +149,7 @@ struct Render: ParsableCommand {
             rendered = latents.count * psis.count
         case "style-mixing":
             let rows = rowSeedList!.map { renderer.latent(seed: $0) }, columns = colSeedList!.map { renderer.latent(seed: $0) }
-            try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: styles.map(figures.layers) ?? figures.defaultStyleLayers).write(path: path("stylemix.png"))
+            try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: styles.map { try figures.layers($0) } ?? figures.defaultStyleLayers).write(path: path("stylemix.png"))
             rendered = rows.count * columns.count + rows.count + columns.count
         case "noise":
             try figures.noise(latents: latents, draws: draws, seed: UInt64(seedList?.first ?? 0)).write(path: path("noise.png"))

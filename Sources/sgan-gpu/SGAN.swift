@@ -48,8 +48,11 @@ func userMessage(for error: Error) -> String {
     if error is DecodingError || error is CocoaError || error is POSIXError || type(of: error) is NSError.Type {
         return describeError(error)
     }
-    let message = SGAN.fullMessage(for: error)
-    return message.split(separator: "\n").first.map(String.init) ?? "\(error)"
+    // ArgumentParser lists the valid choices on lines of their own ("  - auto"): one line here.
+    let lines = SGAN.fullMessage(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard let first = lines.first else { return "\(error)" }
+    let choices = lines.dropFirst().filter { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+    return choices.isEmpty ? first : first + " " + choices.joined(separator: ", ")
 }
 
 /// Throws unless `value` lies in `range`, saying the range (NaN lies in no range).
@@ -77,6 +80,7 @@ func parseGrid(_ text: String, limit: Int) -> (columns: Int, rows: Int)? {
 
 // Options whose values are the library's own enums: ArgumentParser checks them and lists the choices.
 extension NoiseMode: ExpressibleByArgument {}
+extension Preset.Name: ExpressibleByArgument {}
 extension DatasetTool.Transform: ExpressibleByArgument {}
 extension DatasetTool.Filter: ExpressibleByArgument {}
 

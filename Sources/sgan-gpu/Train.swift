@@ -13,8 +13,8 @@ struct Train: ParsableCommand {
     @Option(help: "A folder or .zip of PNG images (square, power-of-two size; see `sgan-gpu dataset`). Default: the procedural dataset.")
     var data: String?
 
-    @Option(help: "Preset: auto, stylegan2, paper256, paper512, paper1024, cifar, small, stylegan1-ffhq, stylegan1-small.")
-    var preset = "small"
+    @Option(help: "Preset (official values, or small ones for CPUs).")
+    var preset = Preset.Name.small
 
     @Option(help: "Where run folders are created.")
     var outdir = "runs"

@@ -14,7 +14,7 @@ import Testing
 
     /// A tiny StyleGAN2 G and D.
     func small() throws -> NetworkFile.StyleGAN2Networks {
-        var preset = try Preset.named("small", resolution: 8)
+        var preset = try Preset.named(.small, resolution: 8)
         preset.generator?.zDim = 8
         preset.generator?.wDim = 8
         preset.generator?.synthesis.channelMax = 4
@@ -129,29 +129,29 @@ import Testing
 
 @Suite struct PresetTests {
     @Test func officialValues() throws {
-        let stylegan2 = try Preset.named("stylegan2", resolution: 1024)
+        let stylegan2 = try Preset.named(.stylegan2, resolution: 1024)
         #expect(stylegan2.batch == 32 && stylegan2.r1Gamma == 10 && stylegan2.learningRate == 0.002 && stylegan2.emaKimg == 10)
         #expect(stylegan2.generator?.synthesis.channelBase == 32768 && stylegan2.generator?.mapping.numLayers == 8)
-        let auto256 = try Preset.named("auto", resolution: 256)
+        let auto256 = try Preset.named(.auto, resolution: 256)
         // auto: mb = min(4096/256, 32) = 16, mbstd 4, fmaps 0.5, lrate 0.0025, gamma 0.0002·256²/16, ema 16·10/32.
         #expect(auto256.batch == 16 && auto256.discriminator?.mbstdGroupSize == 4)
         #expect(auto256.generator?.synthesis.channelBase == 16384 && auto256.generator?.mapping.numLayers == 2)
         #expect(abs(auto256.r1Gamma - 0.8192) < 1e-12 && auto256.emaKimg == 5 && auto256.emaRampup == 0.05)
-        let paper256 = try Preset.named("paper256", resolution: 256)
+        let paper256 = try Preset.named(.paper256, resolution: 256)
         #expect(paper256.batch == 64 && paper256.r1Gamma == 1 && paper256.discriminator?.mbstdGroupSize == 8)
-        let cifar = try Preset.named("cifar", resolution: 32)
-        #expect(cifar.discriminator?.architecture == "orig" && cifar.plWeight == 0 && cifar.styleMixingProb == 0 && cifar.emaKimg == 500)
-        let paper1024 = try Preset.named("paper1024", resolution: 1024)
+        let cifar = try Preset.named(.cifar, resolution: 32)
+        #expect(cifar.discriminator?.architecture == .orig && cifar.plWeight == 0 && cifar.styleMixingProb == 0 && cifar.emaKimg == 500)
+        let paper1024 = try Preset.named(.paper1024, resolution: 1024)
         // train.py: paper1024 has fmaps 1, channel_base int(1 * 32768).
         #expect(paper1024.generator?.synthesis.channelBase == 32768 && paper1024.discriminator?.channelBase == 32768)
         #expect(paper1024.batch == 32 && paper1024.r1Gamma == 2 && paper1024.learningRate == 0.002 && paper1024.discriminator?.mbstdGroupSize == 4)
-        #expect(try Preset.named("stylegan1-ffhq", resolution: 1024).generatorV1?.nf(9) == 16)
-        #expect { try Preset.named("paper9000", resolution: 256) } throws: { "\($0)".contains("unknown preset 'paper9000'") }
-        #expect { try Preset.named("auto", resolution: 100) } throws: { "\($0)".contains("not a power of two") }
+        #expect(try Preset.named(.stylegan1FFHQ, resolution: 1024).generatorV1?.nf(9) == 16)
+        #expect(Preset.Name(rawValue: "paper9000") == nil && Preset.Name(rawValue: "stylegan1-ffhq") == .stylegan1FFHQ)
+        #expect { try Preset.named(.auto, resolution: 100) } throws: { "\($0)".contains("not a power of two") }
     }
 
-    @Test(arguments: ["small", "stylegan1-small", "cifar"])
-    func smallPresetsBuildAndRun(_ name: String) throws {
+    @Test(arguments: [Preset.Name.small, .stylegan1Small, .cifar])
+    func smallPresetsBuildAndRun(_ name: Preset.Name) throws {
         let preset = try Preset.named(name, resolution: 32)
         let z = try Tensor.uniform([4, preset.generator?.zDim ?? preset.generatorV1!.latentSize], seed: 1)
         let logits: Tensor

@@ -27,7 +27,7 @@ import ZIPFoundation
 
     @Test func trainArguments() throws {
         let out = try folder("train-args")
-        try expectOneLine(["train", "--outdir", out, "--preset", "paper9000"] + tiny, "unknown preset 'paper9000'", status: 1)
+        try expectOneLine(["train", "--outdir", out, "--preset", "paper9000"] + tiny, "'paper9000' is invalid for '--preset <preset>'. Please provide one of the following: auto, stylegan2, paper256", status: 64)
         try expectOneLine(["train", "--outdir", out, "--batch", "6", "--mbstd-group", "4"] + tiny, "batch 6 is not divisible by the minibatch-std group size 4")
         try expectOneLine(["train", "--outdir", out, "--data", out + "/missing"] + tiny, "does not exist")
         try expectOneLine(["train", "--outdir", out, "--resolution", "24"], "--resolution must be a power of two from 4 to 8192, got 24", status: 64)

@@ -82,7 +82,7 @@ import Testing
         }
         let figures = Figures(renderer: Renderer(generator: g))
         let rows = [figures.renderer.latent(seed: 1), figures.renderer.latent(seed: 2)], columns = [figures.renderer.latent(seed: 7)]
-        let all = try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers("all"))
+        let all = try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers(.all))
         let r = 32
         func tile(_ image: PNGImage, _ x: Int, _ y: Int) -> [UInt8] {
             var out: [UInt8] = []
@@ -93,13 +93,13 @@ import Testing
             return out
         }
         for row in 1...2 { #expect(tile(all, 1, row) == tile(all, 1, 0), "row \(row): all layers from the column is not the column image") }
-        let coarse = try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers("coarse"))
+        let coarse = try figures.styleMixing(rowLatents: rows, columnLatents: columns, styles: figures.layers(.coarse))
         #expect(tile(coarse, 1, 1) != tile(coarse, 0, 1) && tile(coarse, 1, 1) != tile(coarse, 1, 0))
-        #expect(try figures.layers("coarse") == 0..<3 && figures.layers("middle") == 3..<5 && figures.layers("fine") == 5..<8)
+        #expect(try figures.layers(.coarse) == 0..<3 && figures.layers(.middle) == 3..<5 && figures.layers(.fine) == 5..<8)
         // Defaults: style_mixing.py's 0-6 for StyleGAN2, the coarse layers for v1.
         #expect(try figures.defaultStyleLayers == 0..<7)
         let figuresV1 = Figures(renderer: Renderer(generator: gV1))
-        #expect(try figuresV1.defaultStyleLayers == figuresV1.layers("coarse"))
+        #expect(try figuresV1.defaultStyleLayers == figuresV1.layers(.coarse))
     }
 
     /// A StyleGAN (v1) network renders with its own truncation (psi 0.7, cutoff 8) unless --psi is

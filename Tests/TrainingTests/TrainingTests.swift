@@ -8,7 +8,7 @@ import Testing
 @testable import Training
 
 /// A tiny StyleGAN2 run on the procedural dataset at 8×8 (a few kilobytes of weights).
-func tinyOptions(kimg: Double, preset: String = "small") -> TrainingOptions {
+func tinyOptions(kimg: Double, preset: Preset.Name = .small) -> TrainingOptions {
     var o = TrainingOptions()
     o.preset = preset
     o.proceduralResolution = 8
@@ -33,8 +33,8 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
 
 @Suite struct TrainingTests {
     /// N steps, or N/2 steps + resume + N/2 steps, give identical weights, moments and pl_mean.
-    @Test(arguments: ["small", "stylegan1-small"])
-    func resumeIsExact(_ preset: String) throws {
+    @Test(arguments: [Preset.Name.small, .stylegan1Small])
+    func resumeIsExact(_ preset: Preset.Name) throws {
         var options = tinyOptions(kimg: 0.032, preset: preset)   // 8 batches of 4
         (options.lodInitialResolution, options.lodTrainingKimg, options.lodTransitionKimg) = (4, 0.008, 0.008)
         let straight = try temporaryFolder("straight")
@@ -61,7 +61,7 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
     /// must not reach it.
     @Test func emaFollowsTheOfficialBeta() throws {
         var options = tinyOptions(kimg: 1)
-        options.preset = "stylegan2"
+        options.preset = .stylegan2
         var preset = try options.resolvedPreset(resolution: 8, channels: 3)
         preset.emaRampup = nil
         preset.emaKimg = 0.01   // β = 0.5^(4/10) per batch of 4
@@ -115,7 +115,7 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
 
     /// StyleGAN (v1) grows from 4×4 to 8×8 with a fade-in, the stats recording lod and resolution.
     @Test func progressiveGrowingFollowsTheSchedule() throws {
-        var options = tinyOptions(kimg: 0.04, preset: "stylegan1-small")
+        var options = tinyOptions(kimg: 0.04, preset: .stylegan1Small)
         (options.lodInitialResolution, options.lodTrainingKimg, options.lodTransitionKimg) = (4, 0.008, 0.016)
         let trainer = try StyleGAN1Trainer(preset: options.resolvedPreset(resolution: 8, channels: 3), options: options, device: .cpu)
         // R = 3, start 4×4: lod 1 for 8 images, fading to 0 over the next 16.
@@ -218,7 +218,7 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
     /// The first images of each resolution's stable phase, with lod_initial_resolution 8 and 600 +
     /// 600 kimg per phase: resolution 8·2^p from kimg 1200·p.
     @Test func ffhqBatchRateAndTickAtEachResolution() throws {
-        let preset = try Preset.named("stylegan1-ffhq", resolution: 1024)
+        let preset = try Preset.named(.stylegan1FFHQ, resolution: 1024)
         let schedule = try #require(preset.scheduleV1)
         let minibatch = [8: 256, 16: 128, 32: 64, 64: 32, 128: 32, 256: 32, 512: 32, 1024: 32]
         let lrate = [8: 0.001, 16: 0.001, 32: 0.001, 64: 0.001, 128: 0.0015, 256: 0.002, 512: 0.003, 1024: 0.003]
@@ -244,7 +244,7 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
     /// --batch caps every resolution's minibatch and replaces minibatch_base; --lrate replaces the tables.
     @Test func batchAndLrateOverrideTheSchedule() throws {
         var options = TrainingOptions()
-        options.preset = "stylegan1-ffhq"
+        options.preset = .stylegan1FFHQ
         (options.batch, options.learningRate) = (16, 0.002)
         let schedule = try #require(try options.resolvedPreset(resolution: 256, channels: 3).scheduleV1)
         #expect(schedule.minibatchSizes(resolutionLog2: 8) == [16, 16, 16, 16, 16, 16, 16])
@@ -257,7 +257,7 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
     /// A run whose minibatch changes at a resolution change (8 at 4×4, 4 at 8×8) trains with those
     /// sizes, and stopping mid-group after the change and resuming gives the same weights.
     @Test func resumeIsExactAcrossAResolutionChange() throws {
-        var options = tinyOptions(kimg: 0.064, preset: "stylegan1-small")
+        var options = tinyOptions(kimg: 0.064, preset: .stylegan1Small)
         (options.lodInitialResolution, options.lodTrainingKimg, options.lodTransitionKimg) = (4, 0.016, 0.032)
         options.tickKimg = nil
         func adjust(_ preset: inout Preset) {

@@ -10,6 +10,38 @@ import Foundation
 public enum StyleGAN1 {}
 
 extension StyleGAN1 {
+    /// The official `fused_scale`: whether resampling convolutions are fused (`true`), separate
+    /// (`false`), or fused from 128² up (`auto`).
+    public enum FusedScale: String, Codable, Sendable, CaseIterable {
+        case auto
+        case fused = "true"
+        case separate = "false"
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let flag = try? container.decode(Bool.self) {
+                self = flag ? .fused : .separate
+                return
+            }
+            let text = try container.decode(String.self)
+            guard let value = FusedScale(rawValue: text) else {
+                throw NetworkError.invalidConfiguration("fused_scale '\(text)' is not auto, true or false")
+            }
+            self = value
+        }
+
+        /// Whether the convolution at `resolution` is fused.
+        public func isFused(resolution: Int) -> Bool {
+            switch self {
+            case .auto: return resolution >= 128
+            case .fused: return true
+            case .separate: return false
+            }
+        }
+    }
+}
+
+extension StyleGAN1 {
     /// `G_style` / `G_mapping` / `G_synthesis` arguments, with the official names.
     public struct GeneratorConfig: Codable, Equatable, Sendable {
         public var resolution = 1024
@@ -23,7 +55,7 @@ extension StyleGAN1 {
         public var fmapDecay = 1.0
         public var fmapMax = 512
         /// `auto` (fused up-sampling convolutions from 128 px up), `true` or `false`.
-        public var fusedScale = "auto"
+        public var fusedScale = FusedScale.auto
         public var dlatentAvgBeta = 0.995
         public var truncationPsi = 0.7
         public var truncationCutoff = 8
@@ -53,7 +85,7 @@ extension StyleGAN1 {
             fmapBase = try c.decodeIfPresent(Int.self, forKey: .fmapBase) ?? d.fmapBase
             fmapDecay = try c.decodeIfPresent(Double.self, forKey: .fmapDecay) ?? d.fmapDecay
             fmapMax = try c.decodeIfPresent(Int.self, forKey: .fmapMax) ?? d.fmapMax
-            fusedScale = try c.decodeIfPresent(String.self, forKey: .fusedScale) ?? d.fusedScale
+            fusedScale = try c.decodeIfPresent(FusedScale.self, forKey: .fusedScale) ?? d.fusedScale
             dlatentAvgBeta = try c.decodeIfPresent(Double.self, forKey: .dlatentAvgBeta) ?? d.dlatentAvgBeta
             truncationPsi = try c.decodeIfPresent(Double.self, forKey: .truncationPsi) ?? d.truncationPsi
             truncationCutoff = try c.decodeIfPresent(Int.self, forKey: .truncationCutoff) ?? d.truncationCutoff
@@ -69,14 +101,7 @@ extension StyleGAN1 {
         public var numLayers: Int { 2 * resolutionLog2 - 2 }
 
         /// Whether the up-sampling convolution of the block at `2^r` is fused.
-        public func fused(outputResolution: Int) throws -> Bool {
-            switch fusedScale {
-            case "auto": return outputResolution >= 128
-            case "true": return true
-            case "false": return false
-            default: throw NetworkError.invalidConfiguration("fused_scale '\(fusedScale)' is not auto, true or false")
-            }
-        }
+        public func fused(outputResolution: Int) throws -> Bool { fusedScale.isFused(resolution: outputResolution) }
 
         public func validate() throws {
             guard fmapDecay >= 0, fmapDecay <= 16, fmapBase >= 1 else {
@@ -99,7 +124,7 @@ extension StyleGAN1 {
         public var fmapMax = 512
         public var mbstdGroupSize = 4
         public var mbstdNumFeatures = 1
-        public var fusedScale = "auto"
+        public var fusedScale = FusedScale.auto
 
         public init() {}
         public init(resolution: Int) { self.resolution = resolution }
@@ -119,21 +144,14 @@ extension StyleGAN1 {
             fmapMax = try c.decodeIfPresent(Int.self, forKey: .fmapMax) ?? d.fmapMax
             mbstdGroupSize = try c.decodeIfPresent(Int.self, forKey: .mbstdGroupSize) ?? d.mbstdGroupSize
             mbstdNumFeatures = try c.decodeIfPresent(Int.self, forKey: .mbstdNumFeatures) ?? d.mbstdNumFeatures
-            fusedScale = try c.decodeIfPresent(String.self, forKey: .fusedScale) ?? d.fusedScale
+            fusedScale = try c.decodeIfPresent(FusedScale.self, forKey: .fusedScale) ?? d.fusedScale
         }
 
         public func nf(_ stage: Int) -> Int { Swift.min(Int(Double(fmapBase) / pow(2, Double(stage) * fmapDecay)), fmapMax) }
         public var resolutionLog2: Int { resolution.trailingZeroBitCount }
 
         /// Whether the down-sampling convolution of the block at input resolution `resolution` is fused.
-        public func fused(inputResolution: Int) throws -> Bool {
-            switch fusedScale {
-            case "auto": return inputResolution >= 128
-            case "true": return true
-            case "false": return false
-            default: throw NetworkError.invalidConfiguration("fused_scale '\(fusedScale)' is not auto, true or false")
-            }
-        }
+        public func fused(inputResolution: Int) throws -> Bool { fusedScale.isFused(resolution: inputResolution) }
 
         public func validate() throws {
             guard fmapDecay >= 0, fmapDecay <= 16, fmapBase >= 1 else {

@@ -5,6 +5,19 @@ import Foundation
 public enum StyleGAN2 {}
 
 extension StyleGAN2 {
+    /// The official `architecture` values of the synthesis network and the discriminator.
+    public enum Architecture: String, Codable, Sendable, CaseIterable {
+        case orig, skip, resnet
+
+        public init(from decoder: Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let value = Architecture(rawValue: text) else {
+                throw NetworkError.invalidConfiguration("architecture '\(text)' is not orig, skip or resnet")
+            }
+            self = value
+        }
+    }
+
     /// The official `Generator` constructor keyword arguments (`G_kwargs`), with their JSON names.
     public struct GeneratorConfig: Codable, Equatable, Sendable {
         public var zDim = 512
@@ -36,7 +49,7 @@ extension StyleGAN2 {
             public var channelMax = 512
             public var numFP16Res = 0
             public var convClamp: Double? = nil
-            public var architecture = "skip"
+            public var architecture = Architecture.skip
             public init() {}
             enum CodingKeys: String, CodingKey {
                 case channelBase = "channel_base", channelMax = "channel_max", numFP16Res = "num_fp16_res"
@@ -48,7 +61,7 @@ extension StyleGAN2 {
                 channelMax = try c.decodeIfPresent(Int.self, forKey: .channelMax) ?? channelMax
                 numFP16Res = try c.decodeIfPresent(Int.self, forKey: .numFP16Res) ?? numFP16Res
                 convClamp = try c.decodeIfPresent(Double.self, forKey: .convClamp)
-                architecture = try c.decodeIfPresent(String.self, forKey: .architecture) ?? architecture
+                architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? architecture
             }
             public func encode(to encoder: Encoder) throws {
                 var c = encoder.container(keyedBy: CodingKeys.self)
@@ -88,8 +101,8 @@ extension StyleGAN2 {
                 throw NetworkError.invalidConfiguration("z_dim \(zDim), w_dim \(wDim), img_channels \(imgChannels) and mapping num_layers \(mapping.numLayers) must be at least 1")
             }
             guard cDim == 0 else { throw NetworkError.invalidConfiguration("conditional networks (c_dim \(cDim)) are not supported yet; use c_dim 0") }
-            guard synthesis.architecture == "skip" else {
-                throw NetworkError.invalidConfiguration("synthesis architecture '\(synthesis.architecture)' is not supported; use 'skip'")
+            guard synthesis.architecture == .skip else {
+                throw NetworkError.invalidConfiguration("synthesis architecture '\(synthesis.architecture.rawValue)' is not supported; use 'skip'")
             }
             guard channels(at: imgResolution) >= 1 else {
                 throw NetworkError.invalidConfiguration("channel_base \(synthesis.channelBase) gives no channels at \(imgResolution) px")
@@ -102,16 +115,15 @@ extension StyleGAN2 {
         public var cDim = 0
         public var imgResolution = 256
         public var imgChannels = 3
-        public var architecture = "resnet"
+        public var architecture = Architecture.resnet
         public var channelBase = 32768
         public var channelMax = 512
         public var numFP16Res = 0
         public var convClamp: Double? = nil
-        /// Samples per minibatch-std group (`wholeBatch` for the official `None`; 0 turns the layer off).
-        public var mbstdGroupSize = 4
+        /// Samples per minibatch-std group; nil is the official `None` (one group of the whole
+        /// batch), 0 turns the layer off.
+        public var mbstdGroupSize: Int? = 4
         public var mbstdNumChannels = 1
-        /// The group size that stands for the official `None`: one group of the whole batch.
-        public static let wholeBatch = Int(Int32.max)
 
         public init() {}
 
@@ -129,7 +141,7 @@ extension StyleGAN2 {
             cDim = try c.decodeIfPresent(Int.self, forKey: .cDim) ?? cDim
             imgResolution = try c.decode(Int.self, forKey: .imgResolution)
             imgChannels = try c.decodeIfPresent(Int.self, forKey: .imgChannels) ?? imgChannels
-            architecture = try c.decodeIfPresent(String.self, forKey: .architecture) ?? architecture
+            architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? architecture
             channelBase = try c.decodeIfPresent(Int.self, forKey: .channelBase) ?? channelBase
             channelMax = try c.decodeIfPresent(Int.self, forKey: .channelMax) ?? channelMax
             numFP16Res = try c.decodeIfPresent(Int.self, forKey: .numFP16Res) ?? numFP16Res
@@ -138,7 +150,7 @@ extension StyleGAN2 {
                 let e = try c.nestedContainer(keyedBy: EpilogueKeys.self, forKey: .epilogue)
                 // The official `None` means one group of the whole batch.
                 if e.contains(.mbstdGroupSize), try e.decodeNil(forKey: .mbstdGroupSize) {
-                    mbstdGroupSize = Self.wholeBatch
+                    mbstdGroupSize = nil
                 } else {
                     mbstdGroupSize = try e.decodeIfPresent(Int.self, forKey: .mbstdGroupSize) ?? mbstdGroupSize
                 }
@@ -157,7 +169,7 @@ extension StyleGAN2 {
             try c.encode(numFP16Res, forKey: .numFP16Res)
             if let convClamp { try c.encode(convClamp, forKey: .convClamp) } else { try c.encodeNil(forKey: .convClamp) }
             var e = c.nestedContainer(keyedBy: EpilogueKeys.self, forKey: .epilogue)
-            if mbstdGroupSize == Self.wholeBatch { try e.encodeNil(forKey: .mbstdGroupSize) } else { try e.encode(mbstdGroupSize, forKey: .mbstdGroupSize) }
+            if let mbstdGroupSize { try e.encode(mbstdGroupSize, forKey: .mbstdGroupSize) } else { try e.encodeNil(forKey: .mbstdGroupSize) }
             try e.encode(mbstdNumChannels, forKey: .mbstdNumChannels)
         }
 
@@ -166,11 +178,11 @@ extension StyleGAN2 {
         public func validate() throws {
             try checkResolution(imgResolution)
             guard cDim == 0 else { throw NetworkError.invalidConfiguration("conditional networks (c_dim \(cDim)) are not supported yet; use c_dim 0") }
-            guard architecture == "resnet" || architecture == "orig" else {
-                throw NetworkError.invalidConfiguration("discriminator architecture '\(architecture)' is not supported; use 'resnet' or 'orig'")
+            guard architecture == .resnet || architecture == .orig else {
+                throw NetworkError.invalidConfiguration("discriminator architecture '\(architecture.rawValue)' is not supported; use 'resnet' or 'orig'")
             }
-            guard mbstdGroupSize >= 0, mbstdNumChannels >= 1, channels(at: imgResolution) >= 1 else {
-                throw NetworkError.invalidConfiguration("mbstd_group_size \(mbstdGroupSize), mbstd_num_channels \(mbstdNumChannels), channels at \(imgResolution) px must be positive")
+            guard (mbstdGroupSize ?? 0) >= 0, mbstdNumChannels >= 1, channels(at: imgResolution) >= 1 else {
+                throw NetworkError.invalidConfiguration("mbstd_group_size \(mbstdGroupSize.map(String.init) ?? "None"), mbstd_num_channels \(mbstdNumChannels), channels at \(imgResolution) px must be positive")
             }
         }
     }

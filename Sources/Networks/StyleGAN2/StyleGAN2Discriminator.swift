@@ -82,18 +82,19 @@ extension StyleGAN2 {
 
     /// `DiscriminatorEpilogue` at 4×4: minibatch std, 3×3 conv, fc, out.
     public final class DiscriminatorEpilogue: Layer {
-        public let mbstdGroupSize: Int
+        /// nil: one group of the whole batch (the official `None`); 0: no minibatch-std layer.
+        public let mbstdGroupSize: Int?
         public let mbstdNumChannels: Int
         public var conv: Conv2dLayer!
         public var fc: FullyConnectedLayer!
         public var out: FullyConnectedLayer!
 
-        public init(_ inChannels: Int, resolution: Int, mbstdGroupSize: Int, mbstdNumChannels: Int, convClamp: Double?,
+        public init(_ inChannels: Int, resolution: Int, mbstdGroupSize: Int?, mbstdNumChannels: Int, convClamp: Double?,
                     random: inout InitRandom, device: Device) throws {
             self.mbstdGroupSize = mbstdGroupSize
             self.mbstdNumChannels = mbstdNumChannels
             super.init(device: device)
-            let extra = mbstdGroupSize > 0 ? mbstdNumChannels : 0
+            let extra = mbstdGroupSize != 0 ? mbstdNumChannels : 0
             conv = child("conv", try Conv2dLayer(inChannels + extra, inChannels, kernelSize: 3, activation: .lrelu,
                                                  convClamp: convClamp, random: &random, device: device))
             fc = child("fc", try FullyConnectedLayer(inChannels * resolution * resolution, inChannels, activation: .lrelu,
@@ -103,7 +104,7 @@ extension StyleGAN2 {
 
         public func callAsFunction(_ x: Tensor) throws -> Tensor {
             var x = x
-            if mbstdGroupSize > 0 { x = try x.minibatchStd(groupSize: mbstdGroupSize, numChannels: mbstdNumChannels) }
+            if mbstdGroupSize != 0 { x = try x.minibatchStd(groupSize: mbstdGroupSize ?? x.shape[0], numChannels: mbstdNumChannels) }
             x = try conv(x)
             x = try fc(x.reshape([x.shape[0], -1]))
             return try out(x)
@@ -126,7 +127,7 @@ extension StyleGAN2 {
                 let inChannels = resolution < config.imgResolution ? config.channels(at: resolution) : 0
                 blocks.append(child("b\(resolution)", try DiscriminatorBlock(
                     inChannels, config.channels(at: resolution), config.channels(at: resolution / 2), resolution: resolution,
-                    imgChannels: config.imgChannels, resnet: config.architecture == "resnet", convClamp: config.convClamp,
+                    imgChannels: config.imgChannels, resnet: config.architecture == .resnet, convClamp: config.convClamp,
                     random: &random, device: device)))
                 resolution /= 2
             }
@@ -141,8 +142,8 @@ extension StyleGAN2 {
             guard img.rank == 4, Array(img.shape.dropFirst()) == expected else {
                 throw TensorError.shapeMismatch(op: "Discriminator", shapes: [img.shape], reason: "is not [N, \(expected[0]), \(expected[1]), \(expected[2])]")
             }
-            if config.mbstdGroupSize > 0 {
-                let g = Swift.min(config.mbstdGroupSize, img.shape[0])
+            if config.mbstdGroupSize != 0 {
+                let g = Swift.min(config.mbstdGroupSize ?? img.shape[0], img.shape[0])
                 guard img.shape[0] % g == 0 else {
                     throw TensorError.invalidArgument(op: "Discriminator", reason: "batch \(img.shape[0]) is not divisible by the minibatch-std group size \(g)")
                 }
