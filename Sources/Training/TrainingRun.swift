@@ -189,7 +189,7 @@ public final class TrainingRun {
         for note in dataset.notes { try say("dataset: \(note)") }
         if trainer.curNimg == 0 {
             try writeGrid(name: "reals.png", images: realGrid())
-            try writeGrid(name: "fakes_init.png", images: trainer.gridImages(gridLatents))
+            try writeGrid(name: "fakes_init.png", images: fakeGrid())
         }
         let totalNimg = Int(totalKimg * 1000)
         let startTime = Date()
@@ -277,7 +277,7 @@ public final class TrainingRun {
             }
             if done || tick % options.snapTicks == 0 {
                 let kimg = kimgName(nimg: trainer.curNimg)
-                try writeGrid(name: "fakes\(kimg).png", images: trainer.gridImages(gridLatents))
+                try writeGrid(name: "fakes\(kimg).png", images: fakeGrid())
                 let trainer = self.trainer, next = tick + 1
                 try runFolder.write("network-snapshot-\(kimg).safetensors") { try trainer.writeSnapshot($0, tick: next) }
             }
@@ -306,6 +306,16 @@ public final class TrainingRun {
     func appendJSONLine(_ record: [String: Any], to name: String) throws {
         let json = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         try runFolder.appendLine(String(decoding: json, as: UTF8.self), to: name)
+    }
+
+    /// G_ema's images of the grid latents, made in chunks of the first batch's size (as the official
+    /// code splits the grid by `batch_gpu`): the official grid holds up to 1,024 images.
+    func fakeGrid() throws -> Tensor {
+        let chunk = Swift.max(1, trainer.batchSizes.first), count = gridLatents.shape[0]
+        let parts = try stride(from: 0, to: count, by: chunk).map { start in
+            try trainer.gridImages(gridLatents.slice(axis: 0, start..<Swift.min(start + chunk, count)))
+        }
+        return parts.count == 1 ? parts[0] : try Tensor.concat(parts, axis: 0)
     }
 
     /// A grid image (columns × rows) of `[N, C, R, R]` images.
