@@ -370,6 +370,24 @@ func runMeasured(_ arguments: [String]) throws -> (status: Int32, err: String, p
         #expect(diagnostics.isEmpty, "\(diagnostics.prefix(10).joined(separator: "\n"))")
     }
 
+    /// tools/gpu-check says in one line when the NVIDIA driver library it looks for is absent.
+    @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1"), "this machine has NVIDIA's driver"))
+    func gpuCheckSaysWhenTheDriverIsAbsent() throws {
+        let kit = try folder("gpu-kit")
+        try FileManager.default.createSymbolicLink(atPath: kit + "/sgan-gpu", withDestinationPath: try sganBinary().path)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = root.appendingPathComponent("tools/gpu-check")
+        process.arguments = ["--kit", kit, "--out", kit + "/results"]
+        let err = Pipe()
+        (process.standardError, process.standardOutput) = (err, FileHandle.nullDevice)
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(text.split(separator: "\n").count == 1 && text.contains("libnvidia-opencl.so.1 is not on this machine"), "\(text)")
+    }
+
     @Test func checkKernelsFilterMatchingNothingIsAnError() throws {
         let result = try runCommand(["check-kernels", "--device", "cpu", "--filter", "no-such-kernel"])
         #expect(result.status != 0 && result.err.contains("matches none"), "\(result.err)")
