@@ -183,3 +183,34 @@ __kernel void matmul_panels_f32(__global float* c, int cOffset, int cBatchStride
     for (int i = 0; i < rows; ++i, cr += N)
         for (int j = 0; j < columns; ++j) cr[j] = accumulate ? cr[j] + block[i * PANEL + j] : block[i * PANEL + j];
 }
+
+// The GPU profile's product: C[b] (+)= A[b] * B[b] in 16x16 tiles staged through local memory,
+// one work-item per element of C, work-groups of 16x16 (the classic tiled GEMM whose speed on GPUs
+// is known; on CPUs the register-blocked kernels above are faster). Any strides, as matmul_f32.
+#define TILE 16
+
+__kernel void matmul_tiled_f32(__global float* c, int cOffset, int cBatchStride,
+                               __global const float* a, int aOffset, int aBatchStride, int aRowStride, int aColStride,
+                               __global const float* b, int bOffset, int bBatchStride, int bRowStride, int bColStride,
+                               int m, int n, int k, int accumulate) {
+    // Launched in work-groups of exactly TILE x TILE (the local arrays assume it).
+    __local float as[TILE][TILE];
+    __local float bs[TILE][TILE + 1];
+    const int col = get_global_id(0), row = get_global_id(1), batch = get_global_id(2);
+    const int lx = get_local_id(0), ly = get_local_id(1);
+    const __global float* ab = a + aOffset + (long)batch * aBatchStride;
+    const __global float* bb = b + bOffset + (long)batch * bBatchStride;
+    float sum = 0.0f;
+    for (int t = 0; t < k; t += TILE) {
+        const int ak = t + lx, bk = t + ly;
+        as[ly][lx] = (row < m && ak < k) ? ab[(long)row * aRowStride + (long)ak * aColStride] : 0.0f;
+        bs[ly][lx] = (bk < k && col < n) ? bb[(long)bk * bRowStride + (long)col * bColStride] : 0.0f;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int i = 0; i < TILE; i++) sum = fma(as[ly][i], bs[i][lx], sum);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (row < m && col < n) {
+        __global float* out = c + cOffset + (long)batch * cBatchStride + (long)row * n + col;
+        *out = accumulate ? *out + sum : sum;
+    }
+}

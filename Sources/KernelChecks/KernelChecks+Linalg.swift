@@ -31,6 +31,18 @@ extension KernelChecks {
             KernelCheck("pack_panels_f32 transposed B", family: "matmul", tolerance: tolerance, shapes: [
                 [[35, 9], [41, 9]], [[2, 16, 8], [2, 64, 8]],
             ]) { try $0[0].matmul($0[1], transposeOther: true) },
+            // The GPU profile's tiled product, on the same runtime: every shape above, with edges
+            // of partial tiles, transposes and broadcast batches.
+            KernelCheck("matmul_tiled_f32 (GPU profile)", family: "matmul", tolerance: tolerance, shapes: [
+                [[7, 33], [33, 65]], [[37, 45], [45, 70]], [[3, 17, 9], [3, 9, 40]], [[5, 7], [2, 7, 3]], [[15, 0], [0, 7]],
+                [[33, 7], [33, 65]], [[7, 33], [65, 33]], [[1, 1], [1, 1]],
+            ]) { inputs in
+                try onProfile(.gpu, inputs) { x in
+                    if x[0].shape == [33, 7] { return try x[0].matmul(x[1], transposeSelf: true) }
+                    if x[1].shape == [65, 33] { return try x[0].matmul(x[1], transposeOther: true) }
+                    return try x[0].matmul(x[1])
+                }
+            },
             // The other panel width (16 on devices with 8-wide vectors, 32 with 16-wide ones).
             KernelCheck("matmul_panels_f32 other panel width", family: "matmul", tolerance: tolerance, shapes: [
                 [[37, 45], [45, 70]], [[2, 21, 9], [9, 33]], [[35, 9], [41, 9]], [[16, 5], [5, 15]],
@@ -72,12 +84,21 @@ extension KernelChecks {
         ]
     }
 
+    /// `body` on a device of the same OpenCL runtime with `profile`, its result brought back; the
+    /// reference backend runs `body` as it is.
+    static func onProfile(_ profile: OpenCLBackend.Profile, _ inputs: [Tensor], _ body: ([Tensor]) throws -> Tensor) throws -> Tensor {
+        let home = inputs[0].device
+        guard let runtime = home.openCL else { return try body(inputs) }
+        let device = Device.opencl(runtime, profile: profile)
+        return try body(inputs.map { try $0.to(device) }).to(home)
+    }
+
     /// `body` on a device of the same OpenCL runtime with the other panel width (16 ↔ 32), its
     /// result brought back; the reference backend runs `body` as it is.
     static func onOtherPanelWidth(_ inputs: [Tensor], _ body: ([Tensor]) throws -> Tensor) throws -> Tensor {
         let home = inputs[0].device
         guard let runtime = home.openCL, let backend = home.backend as? OpenCLBackend else { return try body(inputs) }
-        let device = Device.opencl(runtime, panelWidth: backend.panelWidth == 32 ? 16 : 32)
+        let device = Device.opencl(runtime, panelWidth: backend.panelWidth == 32 ? 16 : 32, profile: .cpu)
         return try body(inputs.map { try $0.to(device) }).to(home)
     }
 }

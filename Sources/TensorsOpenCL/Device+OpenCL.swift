@@ -10,9 +10,16 @@ extension Device {
 
     /// A device of its own on `runtime` (not shared with `select`), e.g. to measure one pool;
     /// `im2colLimit` and `panelWidth` as in `OpenCLBackend` (nil: the device's choice).
-    public static func opencl(_ runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil) -> Device {
-        Device(backend: OpenCLBackend(runtime: runtime, im2colLimit: im2colLimit, panelWidth: panelWidth),
+    /// `profile` nil: the device's own (`OpenCLBackend.Profile.choose`).
+    public static func opencl(_ runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil,
+                              profile: OpenCLBackend.Profile? = nil) -> Device {
+        Device(backend: OpenCLBackend(runtime: runtime, im2colLimit: im2colLimit, panelWidth: panelWidth, profile: profile),
                spec: runtime.device.spec)
+    }
+
+    /// The profile of an OpenCL device's backend, nil for other backends.
+    public var openCLProfile: OpenCLBackend.Profile? {
+        ((backend as? ValidatingBackend)?.device as? OpenCLBackend ?? backend as? OpenCLBackend)?.profile
     }
 
     /// The OpenCL devices opened so far, by spec: each is opened once and shared.

@@ -39,7 +39,7 @@ extension OpenCLBackend {
             return out
         }
 
-        if c.outPerGroup >= Self.panelMinimumRows {
+        if isCPU && c.outPerGroup >= Self.panelMinimumRows {
             // im2col straight into the matmul's panels: one pass over the input, no repacking.
             let panels = (c.spatial + panelWidth - 1) / panelWidth
             let panelBuffer = try allocate(count: chunk * panels * c.rows * panelWidth, dtype: x.dtype)
@@ -145,7 +145,7 @@ extension OpenCLBackend {
         let dw = try allocate(count: Shape.count(weightShape), dtype: x.dtype)
         let dwMem = storage(dw).mem
         let chunk = c.chunk(limit: im2colLimit)
-        if c.outPerGroup >= Self.panelMinimumRows {
+        if isCPU && c.outPerGroup >= Self.panelMinimumRows {
             // im2col straight into panels over each group's rows, and g read in place as O rows
             // of one segment per image: no permuted copy of g, no repacking.
             let panels = (c.rowsPerGroup + panelWidth - 1) / panelWidth

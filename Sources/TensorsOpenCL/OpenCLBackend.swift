@@ -44,11 +44,28 @@ public final class OpenCLBackend: Backend {
     /// (AVX-512), else 16 (see Kernels/matmul.cl). `SGAN_PANEL_WIDTH=16|32` overrides the choice.
     public let panelWidth: Int
 
-    public init(runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil) {
+    /// Which kernel variants the device gets: `cpu` (register-blocked panels sized by the vector
+    /// width, serial reductions) or `gpu` (local-memory tiled products, work-group reductions).
+    public enum Profile: String, Sendable {
+        case cpu, gpu
+
+        /// The profile for `device`: `SGAN_PROFILE_KIND=cpu|gpu` when set (so the GPU path is
+        /// checked on CPU runtimes too), else from the device's type: CPUs get `cpu`, GPUs and
+        /// accelerators `gpu`.
+        static func choose(for device: CLDevice) -> Profile {
+            if let forced = ProcessInfo.processInfo.environment["SGAN_PROFILE_KIND"].flatMap(Profile.init(rawValue:)) { return forced }
+            return device.typeName == "cpu" ? .cpu : .gpu
+        }
+    }
+    public let profile: Profile
+
+    public init(runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil, profile: Profile? = nil) {
         self.runtime = runtime
-        self.name = "\(runtime.device.spec) \(runtime.device.name)"
         self.im2colLimit = max(1, im2colLimit)
-        self.isCPU = runtime.device.typeName == "cpu"
+        let profile = profile ?? Profile.choose(for: runtime.device)
+        self.profile = profile
+        self.name = "\(runtime.device.spec) \(runtime.device.name)" + (profile == .gpu && runtime.device.typeName == "cpu" ? " (GPU profile)" : "")
+        self.isCPU = profile == .cpu
         self.maxWorkGroupSize = runtime.device.maxWorkGroupSize
         let requested = panelWidth ?? ProcessInfo.processInfo.environment["SGAN_PANEL_WIDTH"].flatMap { Int($0) }
         self.panelWidth = requested == 16 || requested == 32 ? requested! : Self.defaultPanelWidth(runtime.device)
@@ -66,7 +83,8 @@ public final class OpenCLBackend: Backend {
     /// The build options of the kernels that read or write panels.
     var panelOptions: String { "-DPANEL=\(panelWidth)" }
 
-    /// A CPU device (PoCL): a work-item streaming its own contiguous run is as good as a group.
+    /// The CPU profile: a work-item streaming its own contiguous run is as good as a group, and
+    /// products read B from register-blocked panels.
     let isCPU: Bool
     /// The device's largest work-group (read once: reductions size their groups by it).
     let maxWorkGroupSize: Int
@@ -217,6 +235,17 @@ public final class OpenCLBackend: Backend {
         // Built only when profiling (launch takes the label as an autoclosure).
         func label() -> String { "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)\(bLayout.columnStride == 1 ? "" : "ᵀ")]" }
         let aArguments: [KernelArg] = [.buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride)]
+        if !isCPU {
+            // The GPU profile: local-memory tiles, 16x16 work-groups.
+            try runtime.launch(
+                try runtime.kernel("matmul_tiled_f32", file: Self.matmulFile),
+                global: [(n + 15) / 16 * 16, (m + 15) / 16 * 16, batch], local: [16, 16, 1],
+                [.buffer(c), .i(offset), .i(batchStride)] + aArguments +
+                [.buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride), .i(bLayout.columnStride),
+                 .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
+                profileLabel: label())
+            return
+        }
         guard m >= Self.panelMinimumRows else {
             let kernel = try runtime.kernel("matmul_f32", file: Self.matmulFile)
             try runtime.launch(

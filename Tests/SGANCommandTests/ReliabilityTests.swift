@@ -346,18 +346,19 @@ func runMeasured(_ arguments: [String]) throws -> (status: Int32, err: String, p
     }
 
     /// Every kernel check under Oclgrind (a simulated device that checks every memory access, data
-    /// races between work-items and the API's use): all pass and Oclgrind reports nothing.
-    /// tools/setup installs it; skipped where it is absent.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/oclgrind"), "oclgrind is not installed (apt-get install oclgrind)"))
-    func kernelChecksAreCleanUnderOclgrind() throws {
+    /// races between work-items and the API's use), with the CPU and the GPU profile: all pass and
+    /// Oclgrind reports nothing. tools/setup installs it; skipped where it is absent.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/oclgrind"), "oclgrind is not installed (apt-get install oclgrind)"),
+          arguments: ["cpu", "gpu"])
+    func kernelChecksAreCleanUnderOclgrind(_ profile: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/oclgrind")
         process.arguments = ["--data-races", "--check-api", try sganBinary().path, "check-kernels"]
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-oclgrind-\(getpid()).txt").path
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-oclgrind-\(profile)-\(getpid()).txt").path
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         (process.standardOutput, process.standardError) = (handle, handle)
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "SGAN_DEVICE" }
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "SGAN_DEVICE" }.merging(["SGAN_PROFILE_KIND": profile]) { $1 }
         try process.run()
         process.waitUntilExit()
         let output = try String(contentsOfFile: log, encoding: .utf8)

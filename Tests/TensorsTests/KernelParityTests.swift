@@ -26,6 +26,16 @@ struct KernelParityTests {
         #expect(result.passed, "\(result.failure ?? "")")
     }
 
+    /// The same checks with the GPU profile forced on this device (tiled products, work-group
+    /// reductions, no panels), so the GPU path is proven here without a GPU.
+    @Test(arguments: KernelChecks.names)
+    func parityOnTheGPUProfile(_ name: String) throws {
+        let check = try #require(KernelChecks.named(name))
+        let device = Device.opencl(try #require(openCL?.openCL), profile: .gpu)
+        let result = Parity.run(check, on: device)
+        #expect(result.passed, "GPU profile: \(result.failure ?? "")")
+    }
+
     @Test func everyKernelIsChecked() throws {
         #expect(Set(KernelChecks.names).count == KernelChecks.names.count, "check names repeat")
         var kernels: [String] = []
