@@ -371,6 +371,29 @@ func runMeasured(_ arguments: [String]) throws -> (status: Int32, err: String, p
         #expect(diagnostics.isEmpty, "\(diagnostics.prefix(10).joined(separator: "\n"))")
     }
 
+    /// Every kernel check on a second OpenCL implementation, Intel's CPU runtime (installed into
+    /// .intel-opencl/ by tools/setup through tools/intel-opencl; skipped where it is absent), with
+    /// the CPU and the GPU profile.
+    static let intelEnvironment = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".intel-opencl/env.sh").path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: ReliabilityTests.intelEnvironment), "Intel's CPU OpenCL runtime is not installed (tools/intel-opencl)"),
+          arguments: ["cpu", "gpu"])
+    func kernelChecksPassOnIntelsRuntime(_ profile: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", ". \"$1\" && exec \"$2\" check-kernels", "check", Self.intelEnvironment, try sganBinary().path]
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "SGAN_DEVICE" }.merging(["SGAN_PROFILE_KIND": profile]) { $1 }
+        let out = Pipe()
+        (process.standardOutput, process.standardError) = (out, out)
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text.suffix(2000))")
+        #expect(text.hasPrefix("checking kernels on opencl:0:0 ") && !text.contains("pthread"), "not Intel's device: \(text.prefix(200))")
+        #expect(text.contains(" passed, 0 failed"), "\(text.suffix(500))")
+    }
+
     /// tools/gpu-check says in one line when the NVIDIA driver library it looks for is absent.
     @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1"), "this machine has NVIDIA's driver"))
     func gpuCheckSaysWhenTheDriverIsAbsent() throws {
