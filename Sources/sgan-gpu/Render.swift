@@ -180,7 +180,9 @@ struct Render: ParsableCommand {
                 try writer.write(to: raw)
             }
             rendered = count
-            if nonFinite > 0 { throw RenderError.badArgument("\(nonFinite) image values were NaN or Inf (written as black); the network's weights hold non-finite values") }
+            if nonFinite > 0 && !allowNonfinite {
+                throw RenderError.badArgument("\(nonFinite) image values were NaN or Inf (written as black); the network overflows for these latents")
+            }
         }
         let seconds = Date().timeIntervalSince(start)
         let resolution = generator.imgResolution
