@@ -108,3 +108,17 @@ public struct InitRandom {
         return try Tensor(values, shape: shape, on: device)
     }
 }
+
+extension Layer {
+    /// The name of the first of `tensors` that holds NaN or Inf, if any. One read of the device:
+    /// the sum of every tensor's largest magnitude is finite exactly when all tensors are; only
+    /// when it is not are they read one by one to name the culprit.
+    public static func firstNonFinite(_ tensors: [(String, Tensor)]) throws -> String? {
+        try GradMode.disabled {
+            let peaks = try tensors.map { try $0.1.abs().max().reshape([1]) }
+            guard let first = peaks.first, !(try peaks.dropFirst().reduce(first, +).item()).isFinite else { return nil }
+            for ((name, _), peak) in zip(tensors, peaks) where !(try peak.item()).isFinite { return name }
+            return nil
+        }
+    }
+}

@@ -47,8 +47,12 @@ public struct Renderer {
 
     /// 8-bit images from `[N, C, H, W]` in [-1, 1]: `clamp(x·127.5 + 128, 0, 255)` truncated, as the official code quantises.
     public static func quantize(_ images: Tensor) throws -> [PNGImage] {
-        let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-        let values = try images.toArray()
+        try quantize(images.toArray(), shape: images.shape)
+    }
+
+    /// `quantize` of images already read from the device: `values` in `[N, C, H, W]` order.
+    public static func quantize(_ values: [Float], shape: [Int]) throws -> [PNGImage] {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         return try (0..<n).map { i in
             var pixels = [UInt8](repeating: 0, count: h * w * c)
             for y in 0..<h {

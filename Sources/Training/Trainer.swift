@@ -26,17 +26,9 @@ protocol Trainer: AnyObject {
 }
 
 extension Trainer {
-    /// The name of the first parameter holding NaN or Inf, if any. One read of the device: the
-    /// sum of every parameter's largest magnitude is finite exactly when all parameters are;
-    /// only when it is not are the parameters read one by one to name the culprit.
+    /// The name of the first parameter holding NaN or Inf, if any (one read of the device).
     func firstNonFiniteParameter() throws -> String? {
-        try GradMode.disabled {
-            let parameters = networks.flatMap { module, layer in layer.namedParameters().map { ("\(module).\($0.0)", $0.1) } }
-            let peaks = try parameters.map { try $0.1.value.abs().max().reshape([1]) }
-            guard let first = peaks.first, !(try peaks.dropFirst().reduce(first, +).item()).isFinite else { return nil }
-            for ((name, _), peak) in zip(parameters, peaks) where !(try peak.item()).isFinite { return name }
-            return nil
-        }
+        try Layer.firstNonFinite(networks.flatMap { module, layer in layer.namedParameters().map { ("\(module).\($0.0)", $0.1.value) } })
     }
 }
 

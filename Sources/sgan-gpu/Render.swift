@@ -112,7 +112,8 @@ struct Render: ParsableCommand {
         guard let generator = try NetworkFile.read(path: network, device: device).generatorForRendering else {
             throw RenderError.badArgument("\(network) holds no generator (G or G_ema) to render with")
         }
-        if let bad = try Render.firstNonFiniteTensor(of: generator) {
+        let nonFiniteTensor = try (generator as? Layer).flatMap { try Layer.firstNonFinite($0.stateDict()) }
+        if let bad = nonFiniteTensor {
             guard allowNonfinite else {
                 throw RenderError.badArgument("\(network): tensor \(bad) holds NaN or Inf (a damaged file, or a training run that diverged); render an earlier snapshot, or give --allow-nonfinite to render it anyway")
             }
@@ -164,9 +165,9 @@ struct Render: ParsableCommand {
             var rawImages: [Float] = [], rawWs: [Float] = [], shapes: (img: [Int], ws: [Int]) = ([0], [0])
             var nonFinite = 0
             try renderer.renderInBatches(count: count, latent: latent, noiseSeed: UInt64(seedList?.first ?? 0)) { range, images, ws in
-                let values = try images.toArray()
+                let values = try images.toArray()   // read once: counted, quantised and kept for --raw
                 nonFinite += values.lazy.filter { !$0.isFinite }.count
-                for (i, png) in zip(range, try Renderer.quantize(images)) { try png.write(path: path(name(i) + ".png")) }
+                for (i, png) in zip(range, try Renderer.quantize(values, shape: images.shape)) { try png.write(path: path(name(i) + ".png")) }
                 if raw != nil {
                     rawImages += values
                     rawWs += try ws.toArray()
@@ -188,16 +189,7 @@ struct Render: ParsableCommand {
         let resolution = generator.imgResolution
         print("rendered \(rendered) images of \(resolution)x\(resolution) to \(outdir) in \(String(format: "%.2f", seconds)) s "
             + "(\(String(format: "%.2f", Double(rendered) / Swift.max(seconds, 1e-9))) images/s on \(device))")
-        if allowNonfinite, try Render.firstNonFiniteTensor(of: generator) != nil { throw ExitCode.failure }
-    }
-
-    /// The name of the generator's first parameter or buffer holding NaN or Inf, if any.
-    static func firstNonFiniteTensor(of generator: ImageGenerator) throws -> String? {
-        guard let layer = generator as? Layer else { return nil }
-        return try GradMode.disabled {
-            for (name, tensor) in layer.stateDict() where !(try tensor.abs().max().item()).isFinite { return name }
-            return nil
-        }
+        if nonFiniteTensor != nil { throw ExitCode.failure }
     }
 
     /// interpolation.mp4 from the frames, when ffmpeg is on the PATH.
