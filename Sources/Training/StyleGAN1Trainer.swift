@@ -20,10 +20,11 @@ public final class StyleGAN1Trainer {
     var optD: Adam
     public private(set) var batchIndex = 0
     public private(set) var curNimg = 0
-    /// The schedule, and its values where it was last evaluated (at `scheduleNimg` images).
+    /// The schedule, and the images shown where it was last evaluated.
     public let schedule: StyleGAN1Schedule
-    public private(set) var sched: StyleGAN1Schedule.Values
     var scheduleNimg = 0
+    /// The schedule's values for the current group of batches.
+    public var sched: StyleGAN1Schedule.Values { schedule.values(nimg: scheduleNimg, resolutionLog2: G.config.resolutionLog2) }
     /// The official `minibatch_repeats`: batches between evaluations of the schedule.
     public static let minibatchRepeats = 4
     /// The lod range (floor, ceil) the optimizers were made for.
@@ -40,20 +41,19 @@ public final class StyleGAN1Trainer {
         }
         self.preset = preset
         self.schedule = schedule
-        sched = schedule.values(nimg: 0, resolutionLog2: gConfig.resolutionLog2)
+        let start = schedule.values(nimg: 0, resolutionLog2: gConfig.resolutionLog2)
         self.options = options
         self.device = device
         G = try StyleGAN1.Generator(gConfig, seed: options.seed &* 2 &+ 1, device: device)
         D = try StyleGAN1.Discriminator(dConfig, seed: options.seed &* 2 &+ 2, device: device)
         G_ema = try StyleGAN1.Generator(gConfig, seed: 0, device: device)
         try Snapshot.copyWeights(from: G, to: G_ema)
-        optG = try Adam(G.namedParameters().map(\.1), learningRate: sched.gLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
-        optD = try Adam(D.namedParameters().map(\.1), learningRate: sched.dLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
-        optimizerLod = (0, 0)
-        optimizerLod = lodRange(sched.lod)
+        optG = try Adam(G.namedParameters().map(\.1), learningRate: start.gLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+        optD = try Adam(D.namedParameters().map(\.1), learningRate: start.dLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
+        optimizerLod = Self.lodRange(start.lod)
     }
 
-    func lodRange(_ lod: Double) -> (Int, Int) { (Int(lod.rounded(.down)), Int(lod.rounded(.up))) }
+    static func lodRange(_ lod: Double) -> (Int, Int) { (Int(lod.rounded(.down)), Int(lod.rounded(.up))) }
 
     /// The lod being trained.
     public var currentLod: Double { sched.lod }
@@ -73,12 +73,12 @@ public final class StyleGAN1Trainer {
     /// (`reset_opt_for_new_lod`).
     func advanceSchedule() throws {
         guard batchIndex % Self.minibatchRepeats == 0 else { return }
-        sched = schedule.values(nimg: curNimg, resolutionLog2: G.config.resolutionLog2)
         scheduleNimg = curNimg
-        if lodRange(sched.lod) != optimizerLod {
+        let sched = self.sched
+        if Self.lodRange(sched.lod) != optimizerLod {
             optG = try Adam(optG.parameters, learningRate: sched.gLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
             optD = try Adam(optD.parameters, learningRate: sched.dLrate, beta1: 0, beta2: 0.99, epsilon: 1e-8)
-            optimizerLod = lodRange(sched.lod)
+            optimizerLod = Self.lodRange(sched.lod)
         }
         (optG.learningRate, optD.learningRate) = (sched.gLrate, sched.dLrate)
     }
@@ -93,7 +93,7 @@ public final class StyleGAN1Trainer {
 
     func step(reals batch: Tensor, stats: TickStatistics) throws {
         try advanceSchedule()
-        let lod = sched.lod
+        let sched = self.sched, lod = sched.lod
         guard batch.shape[0] == sched.minibatch else {
             throw TrainingError("a batch of \(batch.shape[0]) images where the schedule gives \(sched.minibatch) at \(sched.resolution)x\(sched.resolution)")
         }
@@ -174,8 +174,8 @@ public final class StyleGAN1Trainer {
         batchIndex = state.batchIndex
         curNimg = state.curNimg
         scheduleNimg = state.scheduleNimg ?? curNimg
-        sched = schedule.values(nimg: scheduleNimg, resolutionLog2: G.config.resolutionLog2)
-        if let saved = state.optimizerLod, saved.count == 2 { optimizerLod = (saved[0], saved[1]) } else { optimizerLod = lodRange(currentLod) }
+        let sched = self.sched
+        if let saved = state.optimizerLod, saved.count == 2 { optimizerLod = (saved[0], saved[1]) } else { optimizerLod = Self.lodRange(currentLod) }
         (optG.learningRate, optD.learningRate) = (sched.gLrate, sched.dLrate)
         return state
     }
@@ -191,7 +191,8 @@ extension StyleGAN1Trainer: Trainer {
     }
 
     func progressFields() -> [ProgressField] {
-        [ProgressField(name: "lod", value: sched.lod, text: String(format: "%.2f", sched.lod)),
+        let sched = self.sched
+        return [ProgressField(name: "lod", value: sched.lod, text: String(format: "%.2f", sched.lod)),
          ProgressField(name: "resolution", value: Double(sched.resolution), text: String(sched.resolution)),
          ProgressField(name: "minibatch", value: Double(sched.minibatch), text: String(sched.minibatch))]
     }
