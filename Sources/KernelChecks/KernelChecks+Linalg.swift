@@ -97,7 +97,8 @@ extension KernelChecks {
     /// result brought back; the reference backend runs `body` as it is.
     static func onOtherPanelWidth(_ inputs: [Tensor], _ body: ([Tensor]) throws -> Tensor) throws -> Tensor {
         let home = inputs[0].device
-        guard let runtime = home.openCL, let backend = home.backend as? OpenCLBackend else { return try body(inputs) }
+        guard let backend = home.openCLBackend else { return try body(inputs) }
+        let runtime = backend.runtime
         let device = Device.opencl(runtime, panelWidth: backend.panelWidth == 32 ? 16 : 32, profile: .cpu)
         return try body(inputs.map { try $0.to(device) }).to(home)
     }

@@ -88,7 +88,7 @@ extension KernelChecks {
                 .init([[3, 3, 7, 7], [5, 3, 3, 3]], [1, 1, 1, 1, 1]), .init([[2, 6, 7, 7], [32, 3, 3, 3]], [1, 1, 1, 1, 2]),
             ]) { inputs, p in
                 let home = inputs[0].device
-                let device = home.openCL.map { Device.opencl($0, im2colLimit: 1000, profile: home.openCLProfile) } ?? home
+                let device = home.openCL.map { Device.opencl($0, im2colLimit: 1000, profile: home.openCLBackend?.profile) } ?? home
                 return try convAndGradients(inputs.map { try $0.to(device) }, p).to(home)
             },
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),

@@ -3,10 +3,13 @@ import OpenCLRuntime
 import Tensors
 
 extension Device {
-    /// The OpenCL runtime of this device (also under a validating backend), nil for the reference backend.
-    public var openCL: OpenCLDevice? {
-        ((backend as? ValidatingBackend)?.device as? OpenCLBackend ?? backend as? OpenCLBackend)?.runtime
+    /// The OpenCL backend of this device, also under a validating backend; nil for the reference backend.
+    public var openCLBackend: OpenCLBackend? {
+        (backend as? ValidatingBackend)?.device as? OpenCLBackend ?? backend as? OpenCLBackend
     }
+
+    /// The OpenCL runtime of this device, nil for the reference backend.
+    public var openCL: OpenCLDevice? { openCLBackend?.runtime }
 
     /// A device of its own on `runtime` (not shared with `select`), e.g. to measure one pool;
     /// `im2colLimit` and `panelWidth` as in `OpenCLBackend` (nil: the device's choice).
@@ -17,10 +20,7 @@ extension Device {
                spec: runtime.device.spec)
     }
 
-    /// The profile of an OpenCL device's backend, nil for other backends.
-    public var openCLProfile: OpenCLBackend.Profile? {
-        ((backend as? ValidatingBackend)?.device as? OpenCLBackend ?? backend as? OpenCLBackend)?.profile
-    }
+
 
     /// The OpenCL devices opened so far, by spec: each is opened once and shared.
     private final class Registry: @unchecked Sendable {  // `opened` behind `lock`

@@ -65,7 +65,6 @@ public final class OpenCLBackend: Backend {
         let profile = profile ?? Profile.choose(for: runtime.device)
         self.profile = profile
         self.name = "\(runtime.device.spec) \(runtime.device.name)" + (profile == .gpu && runtime.device.typeName == "cpu" ? " (GPU profile)" : "")
-        self.isCPU = profile == .cpu
         self.maxWorkGroupSize = runtime.device.maxWorkGroupSize
         let requested = panelWidth ?? ProcessInfo.processInfo.environment["SGAN_PANEL_WIDTH"].flatMap { Int($0) }
         self.panelWidth = requested == 16 || requested == 32 ? requested! : Self.defaultPanelWidth(runtime.device)
@@ -85,7 +84,7 @@ public final class OpenCLBackend: Backend {
 
     /// The CPU profile: a work-item streaming its own contiguous run is as good as a group, and
     /// products read B from register-blocked panels.
-    let isCPU: Bool
+    var isCPU: Bool { profile == .cpu }
     /// The device's largest work-group (read once: reductions size their groups by it).
     let maxWorkGroupSize: Int
 

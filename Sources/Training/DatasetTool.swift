@@ -64,7 +64,7 @@ public struct DatasetTool {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw DatasetError("cannot create \(folder) (\(RunFolder.describe(error))); check that the folder of --dest exists and is writable")
+            throw DatasetError("cannot create \(folder) (\(describeError(error))); check that the folder of --dest exists and is writable")
         }
         var names: [String] = []
         do {

@@ -194,7 +194,7 @@ public final class ZipDataset: ImageDataset, @unchecked Sendable {  // the archi
         } catch is TooLarge {
             throw DatasetError("\(zip):\(entry.path) unpacks to more than \(limit >> 20) MiB although it declares \(entry.uncompressedSize) bytes (a zip bomb or a damaged archive); remove the entry or rebuild the archive")
         } catch {
-            throw DatasetError("\(zip):\(entry.path) cannot be extracted (\(RunFolder.describe(error))); rebuild the archive")
+            throw DatasetError("\(zip):\(entry.path) cannot be extracted (\(describeError(error))); rebuild the archive")
         }
         return data
     }

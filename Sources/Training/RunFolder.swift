@@ -37,7 +37,7 @@ final class RunFolder {
         do {
             try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
         } catch {
-            throw RunFolderError.cannotWrite(path: outdir, reason: "cannot create the folder (\(describe(error)))")
+            throw RunFolderError.cannotWrite(path: outdir, reason: "cannot create the folder (\(describeError(error)))")
         }
         for _ in 0..<1000 {
             let existing = ((try? FileManager.default.contentsOfDirectory(atPath: outdir)) ?? []).compactMap { Int($0.prefix(5)) }
@@ -92,8 +92,6 @@ final class RunFolder {
             throw RunFolderError.cannotWrite(path: filePath, reason: reason)
         }
     }
-
-    static func describe(_ error: Error) -> String { describeError(error) }
 }
 
 /// One line that says what went wrong: a library error's own description; for Foundation's errors

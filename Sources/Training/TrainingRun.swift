@@ -50,7 +50,7 @@ public final class TrainingRun {
             do {
                 saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: URL(fileURLWithPath: optionsPath)))
             } catch {
-                throw TrainingError("--resume latest: \(optionsPath) cannot be read (\(TrainingRun.describe(error))); resume from the snapshot file itself with --resume \(latest.snapshot)")
+                throw TrainingError("--resume latest: \(optionsPath) cannot be read (\(describeError(error))); resume from the snapshot file itself with --resume \(latest.snapshot)")
             }
             let kimg = options.kimg
             options = saved
@@ -98,9 +98,6 @@ public final class TrainingRun {
             try runFolder.write("training_options.json") { try data.write(to: URL(fileURLWithPath: $0), options: .atomic) }
         }
     }
-
-    /// An error's own words, without a framework's domain and user-info dump.
-    static func describe(_ error: Error) -> String { describeError(error) }
 
     /// A lower bound of the memory a training run of `preset` needs: G, G_ema and D with Adam's two
     /// moments and a gradient each, and one batch's feature maps in G and D.

@@ -1,7 +1,6 @@
 import Foundation
 import Networks
 import Tensors
-import TensorsOpenCL
 import Training
 
 /// The network benchmarks of `sgan-gpu bench --cfg`: G forward, a training iteration without
@@ -55,16 +54,16 @@ struct NetworkBenchmark {
         }
         let fused = ProcessInfo.processInfo.environment["SGAN_FUSED_MODCONV"] == "1"
         let gForward = try median { _ = try GradMode.disabled { try trainer.G_ema(z, noiseMode: .const, fused: fused) } }
-        let launchesBefore = device.openCL?.launchCount ?? 0
+        let launchesBefore = device.backend.statistics.launches
         try phases([.Gmain, .Dmain])
-        let launches = (device.openCL?.launchCount ?? 0) - launchesBefore
+        let launches = device.backend.statistics.launches - launchesBefore
         let iteration = try median { try phases([.Gmain, .Dmain]); try trainer.updateEMA() }
         let r1 = try median { try phases([.Dreg]) }
         let pathLength = try median(images: max(1, n / 2)) { try phases([.Greg]) }   // pl_batch_shrink 2
-        let allocationsBefore = device.openCL?.pool.statistics.allocations ?? 0
+        let allocationsBefore = device.backend.statistics.allocations
         try phases([.Gmain, .Dmain])
         try trainer.updateEMA()
-        let allocations = (device.openCL?.pool.statistics.allocations ?? 0) - allocationsBefore
+        let allocations = device.backend.statistics.allocations - allocationsBefore
         return Result(gForward: gForward, iteration: iteration, r1: r1, pathLength: pathLength,
                       launchesPerIteration: launches, allocationsPerIteration: allocations)
     }

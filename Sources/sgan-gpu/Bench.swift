@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
         let device = try options.selected()
         if let cfg {
             let r = try NetworkBenchmark.measure(cfg: cfg, device: device, runs: runs)
-            let host = peakResidentGiB(), deviceMemory = Double(device.openCL?.pool.statistics.peakBytes ?? 0) / Double(1 << 30)
+            let host = peakResidentGiB(), deviceMemory = Double(device.backend.statistics.peakBytes) / Double(1 << 30)
             let fields: [(String, Double)] = [("g_forward_img_s", r.gForward), ("iteration_img_s", r.iteration),
                                               ("r1_img_s", r.r1), ("pl_img_s", r.pathLength),
                                               ("peak_host_gib", host), ("peak_device_gib", deviceMemory)]
