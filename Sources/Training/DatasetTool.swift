@@ -70,23 +70,22 @@ public struct DatasetTool {
         do {
             defer { if zip { try? FileManager.default.removeItem(atPath: folder) } }
             for input in inputs {
+                let image: PNGImage
                 do {
                     guard input.isPNG else { throw DatasetError("not a PNG file (convert it to PNG to include it)") }
-                    let image = try square(PNGImage.decode(try input.read(), channels: report.channels, name: input.name))
-                    let name = String(format: "%08d.png", names.count)
-                    do {
-                        try image.write(path: (folder as NSString).appendingPathComponent(name))
-                    } catch {
-                        throw DatasetWriteError(message: "cannot write \(folder)/\(name): \(error); free space on that disk and run again")
-                    }
-                    names.append(name)
-                } catch let error as DatasetWriteError {
-                    throw error
-                } catch let error as DatasetError {
-                    report.skipped.append((input.name, error.message))
+                    image = try square(PNGImage.decode(try input.read(), channels: report.channels, name: input.name))
                 } catch {
-                    report.skipped.append((input.name, "\(error)"))
+                    report.skipped.append((input.name, (error as? DatasetError)?.message ?? "\(error)"))
+                    continue
                 }
+                // A file that cannot be written stops the conversion (it is not the input's fault).
+                let name = String(format: "%08d.png", names.count)
+                do {
+                    try image.write(path: (folder as NSString).appendingPathComponent(name))
+                } catch {
+                    throw DatasetError("cannot write \(folder)/\(name): \(error); free space on that disk and run again")
+                }
+                names.append(name)
             }
             guard !names.isEmpty else {
                 throw DatasetError("no usable images in \(source) (\(report.skipped.count) skipped\(report.skipped.first.map { "; first: \($0.0): \($0.1)" } ?? ""))")
@@ -102,9 +101,6 @@ public struct DatasetTool {
             guard rename(temporary, destination) == 0 else {
                 throw DatasetError("cannot move \(temporary) to \(destination): \(String(cString: strerror(errno)))")
             }
-        } catch let error as DatasetWriteError {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw DatasetError(error.message)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
@@ -112,9 +108,6 @@ public struct DatasetTool {
         report.written = names.count
         return report
     }
-
-    /// A failed write: stops the conversion instead of skipping the image.
-    struct DatasetWriteError: Error { let message: String }
 
     /// The PNG colour type of a file's first 33 bytes (0 gray, 2 RGB, 3 palette, 4 gray + alpha,
     /// 6 RGB + alpha), nil when they are not a PNG header.
