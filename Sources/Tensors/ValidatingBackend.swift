@@ -60,6 +60,14 @@ public final class ValidatingBackend: Backend {
         }
     }
 
+    /// `onDevice()`, checked against `onReference()` (which reads the device's inputs through `mirror`).
+    func checked(_ op: String, shapes: [[Int]], _ tolerance: Tolerance, _ onDevice: () throws -> Storage,
+                 against onReference: () throws -> Storage) throws -> Storage {
+        let out = try onDevice()
+        try compare(op, shapes: shapes, out, onReference(), tolerance)
+        return out
+    }
+
     // MARK: Data
 
     public func upload(_ values: [Float], dtype: DType) throws -> Storage { try device.upload(values, dtype: dtype) }
@@ -73,31 +81,26 @@ public final class ValidatingBackend: Backend {
     public var memoryBytes: Int? { device.memoryBytes }
 
     public func fill(_ value: Double, count: Int, dtype: DType) throws -> Storage {
-        let out = try device.fill(value, count: count, dtype: dtype)
-        try compare("fill", shapes: [[count]], out, reference.fill(value, count: count, dtype: dtype), .elementwise)
-        return out
+        try checked("fill", shapes: [[count]], .elementwise, { try device.fill(value, count: count, dtype: dtype) },
+                    against: { try reference.fill(value, count: count, dtype: dtype) })
     }
 
     // MARK: Ops
 
     public func unary(_ op: UnaryOp, _ x: Storage, p0: Double, p1: Double) throws -> Storage {
-        let out = try device.unary(op, x, p0: p0, p1: p1)
-        try compare("unary \(op)", shapes: [[x.count]], out, reference.unary(op, mirror(x), p0: p0, p1: p1), .elementwise)
-        return out
+        try checked("unary \(op)", shapes: [[x.count]], .elementwise, { try device.unary(op, x, p0: p0, p1: p1) },
+                    against: { try reference.unary(op, mirror(x), p0: p0, p1: p1) })
     }
 
     public func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
                        shape: [Int]) throws -> Storage {
-        let out = try device.binary(op, a, strides: aStrides, b, strides: bStrides, shape: shape)
-        let expected = try reference.binary(op, mirror(a), strides: aStrides, mirror(b), strides: bStrides, shape: shape)
-        try compare("binary \(op)", shapes: [shape], out, expected, .elementwise)
-        return out
+        try checked("binary \(op)", shapes: [shape], .elementwise, { try device.binary(op, a, strides: aStrides, b, strides: bStrides, shape: shape) },
+                    against: { try reference.binary(op, mirror(a), strides: aStrides, mirror(b), strides: bStrides, shape: shape) })
     }
 
     public func reduce(_ op: ReduceOp, _ x: Storage, shape: [Int], axes: [Int], scale: Double) throws -> Storage {
-        let out = try device.reduce(op, x, shape: shape, axes: axes, scale: scale)
-        try compare("reduce \(op) over axes \(axes)", shapes: [shape], out, reference.reduce(op, mirror(x), shape: shape, axes: axes, scale: scale), .accumulation)
-        return out
+        try checked("reduce \(op) over axes \(axes)", shapes: [shape], .accumulation, { try device.reduce(op, x, shape: shape, axes: axes, scale: scale) },
+                    against: { try reference.reduce(op, mirror(x), shape: shape, axes: axes, scale: scale) })
     }
 
     public func copy(_ x: Storage, offset: Int, strides: [Int], shape: [Int],
@@ -110,71 +113,55 @@ public final class ValidatingBackend: Backend {
 
     public func matmul(_ a: Storage, _ aLayout: MatrixLayout, _ b: Storage, _ bLayout: MatrixLayout,
                        batch: Int, m: Int, n: Int, k: Int) throws -> Storage {
-        let out = try device.matmul(a, aLayout, b, bLayout, batch: batch, m: m, n: n, k: k)
-        let expected = try reference.matmul(mirror(a), aLayout, mirror(b), bLayout, batch: batch, m: m, n: n, k: k)
-        try compare("matmul", shapes: [[batch, m, k], [batch, k, n]], out, expected, .accumulation)
-        return out
+        try checked("matmul", shapes: [[batch, m, k], [batch, k, n]], .accumulation, { try device.matmul(a, aLayout, b, bLayout, batch: batch, m: m, n: n, k: k) },
+                    against: { try reference.matmul(mirror(a), aLayout, mirror(b), bLayout, batch: batch, m: m, n: n, k: k) })
     }
 
     public func conv2d(_ x: Storage, shape xShape: [Int], _ w: Storage, shape wShape: [Int],
                        _ parameters: Conv2dParameters) throws -> Storage {
-        let out = try device.conv2d(x, shape: xShape, w, shape: wShape, parameters)
-        let expected = try reference.conv2d(mirror(x), shape: xShape, mirror(w), shape: wShape, parameters)
-        try compare("conv2d", shapes: [xShape, wShape], out, expected, .accumulation)
-        return out
+        try checked("conv2d", shapes: [xShape, wShape], .accumulation, { try device.conv2d(x, shape: xShape, w, shape: wShape, parameters) },
+                    against: { try reference.conv2d(mirror(x), shape: xShape, mirror(w), shape: wShape, parameters) })
     }
 
     public func conv2dBackwardInput(_ g: Storage, shape gShape: [Int], _ w: Storage, shape wShape: [Int],
                                     _ parameters: Conv2dParameters, inputShape: [Int]) throws -> Storage {
-        let out = try device.conv2dBackwardInput(g, shape: gShape, w, shape: wShape, parameters, inputShape: inputShape)
-        let expected = try reference.conv2dBackwardInput(mirror(g), shape: gShape, mirror(w), shape: wShape, parameters, inputShape: inputShape)
-        try compare("conv2d input gradient", shapes: [gShape, wShape], out, expected, .accumulation)
-        return out
+        try checked("conv2d input gradient", shapes: [gShape, wShape], .accumulation, { try device.conv2dBackwardInput(g, shape: gShape, w, shape: wShape, parameters, inputShape: inputShape) },
+                    against: { try reference.conv2dBackwardInput(mirror(g), shape: gShape, mirror(w), shape: wShape, parameters, inputShape: inputShape) })
     }
 
     public func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
                                      _ parameters: Conv2dParameters, weightShape: [Int]) throws -> Storage {
-        let out = try device.conv2dBackwardWeight(x, shape: xShape, g, shape: gShape, parameters, weightShape: weightShape)
-        let expected = try reference.conv2dBackwardWeight(mirror(x), shape: xShape, mirror(g), shape: gShape, parameters, weightShape: weightShape)
-        try compare("conv2d weight gradient", shapes: [xShape, gShape], out, expected, .accumulation)
-        return out
+        try checked("conv2d weight gradient", shapes: [xShape, gShape], .accumulation, { try device.conv2dBackwardWeight(x, shape: xShape, g, shape: gShape, parameters, weightShape: weightShape) },
+                    against: { try reference.conv2dBackwardWeight(mirror(x), shape: xShape, mirror(g), shape: gShape, parameters, weightShape: weightShape) })
     }
 
     public func biasAct(_ x: Storage, shape: [Int], bias: Storage?, _ parameters: BiasActParameters) throws -> Storage {
-        let out = try device.biasAct(x, shape: shape, bias: bias, parameters)
-        let expected = try reference.biasAct(mirror(x), shape: shape, bias: bias.map(mirror), parameters)
-        try compare("bias_act (\(parameters.activation))", shapes: [shape], out, expected, .elementwise)
-        return out
+        try checked("bias_act (\(parameters.activation))", shapes: [shape], .elementwise, { try device.biasAct(x, shape: shape, bias: bias, parameters) },
+                    against: { try reference.biasAct(mirror(x), shape: shape, bias: bias.map(mirror), parameters) })
     }
 
     public func biasActGrad(_ dy: Storage, output y: Storage, _ parameters: BiasActParameters) throws -> Storage {
-        let out = try device.biasActGrad(dy, output: y, parameters)
-        try compare("bias_act gradient (\(parameters.activation))", shapes: [[dy.count]], out,
-                    reference.biasActGrad(mirror(dy), output: mirror(y), parameters), .elementwise)
-        return out
+        try checked("bias_act gradient (\(parameters.activation))", shapes: [[dy.count]], .elementwise, { try device.biasActGrad(dy, output: y, parameters) },
+                    against: { try reference.biasActGrad(mirror(dy), output: mirror(y), parameters) })
     }
 
     public func upfirdn2d(_ x: Storage, shape: [Int], filter: Storage, filterShape: [Int],
                           _ parameters: UpFirDn2dParameters) throws -> Storage {
-        let out = try device.upfirdn2d(x, shape: shape, filter: filter, filterShape: filterShape, parameters)
-        let expected = try reference.upfirdn2d(mirror(x), shape: shape, filter: mirror(filter), filterShape: filterShape, parameters)
-        try compare("upfirdn2d", shapes: [shape, filterShape], out, expected, .accumulation)
-        return out
+        try checked("upfirdn2d", shapes: [shape, filterShape], .accumulation, { try device.upfirdn2d(x, shape: shape, filter: filter, filterShape: filterShape, parameters) },
+                    against: { try reference.upfirdn2d(mirror(x), shape: shape, filter: mirror(filter), filterShape: filterShape, parameters) })
     }
 
     public func upfirdn2dAdjoint(_ dy: Storage, shape: [Int], filter: Storage, filterShape: [Int],
                                  _ parameters: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage {
-        let out = try device.upfirdn2dAdjoint(dy, shape: shape, filter: filter, filterShape: filterShape, parameters, inputShape: inputShape)
-        let expected = try reference.upfirdn2dAdjoint(mirror(dy), shape: shape, filter: mirror(filter), filterShape: filterShape,
-                                                      parameters, inputShape: inputShape)
-        try compare("upfirdn2d gradient", shapes: [shape, filterShape], out, expected, .accumulation)
-        return out
+        try checked("upfirdn2d gradient", shapes: [shape, filterShape], .accumulation,
+                    { try device.upfirdn2dAdjoint(dy, shape: shape, filter: filter, filterShape: filterShape, parameters, inputShape: inputShape) },
+                    against: { try reference.upfirdn2dAdjoint(mirror(dy), shape: shape, filter: mirror(filter), filterShape: filterShape,
+                                                              parameters, inputShape: inputShape) })
     }
 
     public func randomNormal(count: Int, seed: UInt64, offset: UInt64, dtype: DType) throws -> Storage {
-        let out = try device.randomNormal(count: count, seed: seed, offset: offset, dtype: dtype)
-        try compare("random normal", shapes: [[count]], out, reference.randomNormal(count: count, seed: seed, offset: offset, dtype: dtype), .elementwise)
-        return out
+        try checked("random normal", shapes: [[count]], .elementwise, { try device.randomNormal(count: count, seed: seed, offset: offset, dtype: dtype) },
+                    against: { try reference.randomNormal(count: count, seed: seed, offset: offset, dtype: dtype) })
     }
 
     public func adamStep(parameter: Storage, gradient: Storage, m: Storage, v: Storage, _ step: AdamStep) throws {
