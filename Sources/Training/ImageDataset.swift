@@ -42,6 +42,24 @@ public struct DatasetError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+extension ImageDataset {
+    /// Image `index`, or the next one that can be read (a run does not die on one bad file);
+    /// `skipping` hears of each image passed over. Throws after 64 unreadable images in a row.
+    public func readablePixels(from index: Int, skipping: (Int, Error) -> Void = { _, _ in }) throws -> [UInt8] {
+        var firstError: Error? = nil
+        for attempt in 0..<Swift.min(count, 64) {
+            let i = (index + attempt) % count
+            do {
+                return try pixels(at: i)
+            } catch {
+                firstError = firstError ?? error
+                skipping(i, error)
+            }
+        }
+        throw DatasetError("64 images in a row could not be read; the first: \(firstError.map { "\($0)" } ?? "none")")
+    }
+}
+
 /// The checks every dataset makes of its first image, and of each later one as it is read.
 struct ImageFormat {
     let resolution: Int

@@ -95,27 +95,15 @@ public final class Prefetcher: @unchecked Sendable {  // shared state behind `co
             let index = permutation!.order[n % dataset.count]
             var flipRandom = SeededGenerator(seed: seed ^ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
             let flip = mirror && flipRandom.next() & 1 == 1
-            let image = planarFloats(try readSkippingBadFiles(index), resolution: r, channels: c, divisor: 127.5,
-                                     offset: -1, flip: flip)
+            let pixels = try dataset.readablePixels(from: index) { skippedIndex, error in
+                self.condition.lock()
+                self.skipped["\(skippedIndex)"] = "\(error)"
+                self.condition.unlock()
+            }
+            let image = planarFloats(pixels, resolution: r, channels: c, divisor: 127.5, offset: -1, flip: flip)
             out.replaceSubrange((i * c * r * r)..<((i + 1) * c * r * r), with: image)
         }
         return out
-    }
-
-    /// Image `index`, or the next readable one: a training run does not die on one bad file.
-    func readSkippingBadFiles(_ index: Int) throws -> [UInt8] {
-        var firstError: Error? = nil
-        for attempt in 0..<Swift.min(dataset.count, 64) {
-            do {
-                return try dataset.pixels(at: (index + attempt) % dataset.count)
-            } catch {
-                firstError = firstError ?? error
-                condition.lock()
-                skipped["\((index + attempt) % dataset.count)"] = "\(error)"
-                condition.unlock()
-            }
-        }
-        throw DatasetError("64 images in a row could not be read; the first: \(firstError!)")
     }
 
     /// Skipped files not yet reported (each is reported once).

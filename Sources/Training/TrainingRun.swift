@@ -339,19 +339,10 @@ public final class TrainingRun {
         let count = grid.columns * grid.rows
         let order = TrainingRun.realGridIndices(count: count, datasetCount: dataset.count, seed: options.seed)
         let values = try order.flatMap { i in
-            planarFloats(try readablePixels(from: i), resolution: dataset.resolution, channels: dataset.channels,
+            planarFloats(try dataset.readablePixels(from: i), resolution: dataset.resolution, channels: dataset.channels,
                          divisor: 127.5, offset: -1)
         }
         return try Tensor(values, shape: [count, dataset.channels, dataset.resolution, dataset.resolution])
-    }
-
-    /// Image `index`, or the next one that can be read (the prefetcher reports the others).
-    func readablePixels(from index: Int) throws -> [UInt8] {
-        var firstError: Error? = nil
-        for attempt in 0..<Swift.min(dataset.count, 64) {
-            do { return try dataset.pixels(at: (index + attempt) % dataset.count) } catch { firstError = firstError ?? error }
-        }
-        throw firstError!
     }
 
     /// The dataset indices of the reals grid's `count` cells.
