@@ -78,7 +78,11 @@ public enum NetworkFile {
     }
 
     static func parse(path: String, device: Device) throws -> Parsed {
-        let file = try SafeTensorsFile(path: path)
+        try parse(SafeTensorsFile(path: path), device: device)
+    }
+
+    static func parse(_ file: SafeTensorsFile, device: Device) throws -> Parsed {
+        let path = file.path
         func fail(_ message: String) -> NetworkFileError { NetworkFileError(path: path, message: message) }
         guard let arch = file.metadata[archKey] else {
             throw fail("has no '\(archKey)' in its __metadata__: not a network file of this project (convert official pickles with tools/convert_official.py)")
@@ -104,7 +108,13 @@ public enum NetworkFile {
     /// Reads a network file of either architecture onto `device`, checking the header, the
     /// configuration and every tensor's name and shape.
     public static func read(path: String, device: Device) throws -> Contents {
-        let parsed = try parse(path: path, device: device)
+        try read(SafeTensorsFile(path: path), device: device)
+    }
+
+    /// `read(path:device:)` of a file already open (a training snapshot is read once for its
+    /// networks and its training state).
+    public static func read(_ file: SafeTensorsFile, device: Device) throws -> Contents {
+        let parsed = try parse(file, device: device)
         return parsed.arch == "stylegan2" ? .stylegan2(try readStyleGAN2(parsed, device: device))
                                           : .stylegan1(try readStyleGAN1(parsed, device: device))
     }

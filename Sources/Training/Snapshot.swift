@@ -13,7 +13,9 @@ enum Snapshot {
         }
     }
 
-    /// A snapshot file opened for resuming: its counters and its `train.*` tensors.
+    /// A snapshot file opened for resuming: its counters and its `train.*` tensors. Opening one
+    /// refuses a file without the training state first (a network file cannot be resumed,
+    /// whatever its configuration).
     struct Reader {
         let path: String
         let file: SafeTensorsFile
@@ -40,22 +42,13 @@ enum Snapshot {
         }
     }
 
-    /// Resuming from the snapshot at `path`: the saved networks' weights copied into the live ones
-    /// (G, D, G_ema as read from the file), and both optimizers restored. Returns the file for the
-    /// counters and any other `train.*` tensor.
-    /// Throws unless `path` is a training snapshot (it holds the training state), before anything
-    /// else is checked: a network file cannot be resumed, whatever its configuration.
-    static func requireTrainingState(_ path: String) throws {
-        _ = try TrainState(metadata: SafeTensorsFile(path: path).metadata, path: path)
-    }
-
-    static func resume(from path: String, device: Device, networks: [(saved: Layer, live: Layer)],
-                       optG: Adam, G: Layer, optD: Adam, D: Layer) throws -> Reader {
+    /// Resuming from `snapshot`: the saved networks' weights (G, D, G_ema as read from it) copied
+    /// into the live ones, and both optimizers restored.
+    static func resume(_ snapshot: Reader, networks: [(saved: Layer, live: Layer)],
+                       optG: Adam, G: Layer, optD: Adam, D: Layer) throws {
         for (saved, live) in networks { try copyWeights(from: saved, to: live) }
-        let snapshot = try Reader(path: path, device: device)
         try snapshot.restore(optG, named: "G", over: G, step: snapshot.state.optGStep)
         try snapshot.restore(optD, named: "D", over: D, step: snapshot.state.optDStep)
-        return snapshot
     }
 
     /// Copies every parameter and buffer of `source` into `destination` (same configuration): new

@@ -161,16 +161,16 @@ public final class StyleGAN1Trainer {
     }
 
     func restore(from path: String) throws -> TrainState {
-        try Snapshot.requireTrainingState(path)
-        guard case .stylegan1(let networks) = try NetworkFile.read(path: path, device: device),
+        let snapshot = try Snapshot.Reader(path: path, device: device)
+        guard case .stylegan1(let networks) = try NetworkFile.read(snapshot.file, device: device),
               let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
             throw TrainingError("\(path) is not a StyleGAN (v1) training snapshot with G, D and G_ema")
         }
         guard g.config == G.config, d.config == D.config else {
             throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name.rawValue) gives; resume with the run's own options")
         }
-        let state = try Snapshot.resume(from: path, device: device, networks: [(g, G), (d, D), (gEma, G_ema)],
-                                        optG: optG, G: G, optD: optD, D: D).state
+        try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G, optD: optD, D: D)
+        let state = snapshot.state
         batchIndex = state.batchIndex
         curNimg = state.curNimg
         scheduleNimg = state.scheduleNimg ?? curNimg

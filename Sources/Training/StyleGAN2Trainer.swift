@@ -173,16 +173,15 @@ public final class StyleGAN2Trainer {
 
     /// Restores networks and training state from a snapshot written by `writeSnapshot`.
     func restore(from path: String) throws -> TrainState {
-        try Snapshot.requireTrainingState(path)
-        let networks = try NetworkFile.readStyleGAN2(path: path, device: device)
-        guard let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
-            throw TrainingError("\(path) lacks G, D or G_ema: resume needs a snapshot written by train")
+        let snapshot = try Snapshot.Reader(path: path, device: device)
+        guard case .stylegan2(let networks) = try NetworkFile.read(snapshot.file, device: device),
+              let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
+            throw TrainingError("\(path) is not a StyleGAN2 training snapshot with G, D and G_ema: resume needs a snapshot written by train")
         }
         guard g.config == G.config, d.config == D.config else {
             throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name.rawValue) gives; resume with the run's own options")
         }
-        let snapshot = try Snapshot.resume(from: path, device: device, networks: [(g, G), (d, D), (gEma, G_ema)],
-                                           optG: optG, G: G, optD: optD, D: D)
+        try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G, optD: optD, D: D)
         let state = snapshot.state
         plMean = try snapshot.tensor("train.pl_mean")
         batchIndex = state.batchIndex
