@@ -77,6 +77,9 @@ public protocol Backend: AnyObject, Sendable {
     func upfirdn2dAdjoint(_ dy: Storage, shape: [Int], filter: Storage, filterShape: [Int],
                           _ parameters: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage
 
+    /// Max or average pooling of `x` `[N, C, H, W]`; the result is `[N, C, OH, OW]`.
+    func pool2d(_ x: Storage, shape: [Int], _ parameters: Pool2dParameters) throws -> Storage
+
     /// `count` standard normal numbers of the Philox stream (`seed`, `offset`); element i depends
     /// only on the seed and `offset·4 + i`.
     func randomNormal(count: Int, seed: UInt64, offset: UInt64, dtype: DType) throws -> Storage

@@ -159,6 +159,11 @@ public final class ValidatingBackend: Backend {
                                                               parameters, inputShape: inputShape) })
     }
 
+    public func pool2d(_ x: Storage, shape: [Int], _ parameters: Pool2dParameters) throws -> Storage {
+        try checked("\(parameters.kind.rawValue) pool2d", shapes: [shape], .accumulation, { try device.pool2d(x, shape: shape, parameters) },
+                    against: { try reference.pool2d(mirror(x), shape: shape, parameters) })
+    }
+
     public func randomNormal(count: Int, seed: UInt64, offset: UInt64, dtype: DType) throws -> Storage {
         try checked("random normal", shapes: [[count]], .elementwise, { try device.randomNormal(count: count, seed: seed, offset: offset, dtype: dtype) },
                     against: { try reference.randomNormal(count: count, seed: seed, offset: offset, dtype: dtype) })

@@ -45,6 +45,9 @@ final class WrongBiasActBackend: Backend {
     func upfirdn2dAdjoint(_ dy: Storage, shape: [Int], filter: Storage, filterShape: [Int], _ parameters: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage {
         try inner.upfirdn2dAdjoint(dy, shape: shape, filter: filter, filterShape: filterShape, parameters, inputShape: inputShape)
     }
+    func pool2d(_ x: Storage, shape: [Int], _ parameters: Pool2dParameters) throws -> Storage {
+        try inner.pool2d(x, shape: shape, parameters)
+    }
     func randomNormal(count: Int, seed: UInt64, offset: UInt64, dtype: DType) throws -> Storage {
         try inner.randomNormal(count: count, seed: seed, offset: offset, dtype: dtype)
     }
