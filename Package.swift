@@ -20,6 +20,9 @@ let package = Package(
             name: "COpenCL", path: "Sources/COpenCL", pkgConfig: "OpenCL",
             providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
         .systemLibrary(
+            name: "CLAPACK", path: "Sources/CLAPACK", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
@@ -51,6 +54,9 @@ let package = Package(
             "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // FID and KID: pytorch-fid's Inception-v3 on the device, feature statistics, the distances
+        // (LAPACK for the symmetric eigendecompositions).
+        .target(name: "Metrics", dependencies: ["Tensors", "Networks", "Rendering", "ImageIO", "SafeTensors", "CLAPACK"]),
         // The parity helper and the registry of kernel checks (used by tests and `check-kernels`).
         .target(name: "KernelChecks", dependencies: ["Tensors", "TensorsOpenCL", "StyleGANOps"]),
         // Reading and writing safetensors files, with every field of the header checked.
@@ -78,6 +84,7 @@ let package = Package(
             "sgan-gpu", "Networks", "SafeTensors", "Tensors", "ImageIO", "Rendering",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Tensors", "TensorsOpenCL", "SafeTensors", "ImageIO"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Networks", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
