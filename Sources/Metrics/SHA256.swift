@@ -1,3 +1,5 @@
+import Foundation
+
 /// SHA-256 (FIPS 180-4), for content keys of cached feature statistics: a dataset's files and the
 /// Inception weights. Fed incrementally; `hexDigest` ends it.
 public struct SHA256 {
@@ -19,15 +21,31 @@ public struct SHA256 {
     public init() {}
 
     /// Adds `bytes` to the message.
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes {
-            buffer.append(byte)
-            length &+= 1
-            if buffer.count == 64 {
-                compress(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Adds `data` to the message.
+    public mutating func update(_ data: Data) {
+        data.withUnsafeBytes { update($0) }
+    }
+
+    mutating func update(_ raw: UnsafeRawBufferPointer) {
+        length &+= UInt64(raw.count)
+        var i = 0
+        if !buffer.isEmpty {
+            let take = Swift.min(64 - buffer.count, raw.count)
+            buffer += raw[0..<take]
+            i = take
+            guard buffer.count == 64 else { return }
+            buffer.withUnsafeBytes { compress($0) }
+            buffer.removeAll(keepingCapacity: true)
         }
+        while raw.count - i >= 64 {
+            compress(UnsafeRawBufferPointer(rebasing: raw[i..<(i + 64)]))
+            i += 64
+        }
+        buffer += raw[i...]
     }
 
     /// Adds a string's UTF-8 bytes and a zero byte (so that names and contents cannot run together).
@@ -41,7 +59,9 @@ public struct SHA256 {
         var tail = buffer + [0x80]
         while tail.count % 64 != 56 { tail.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        for block in stride(from: 0, to: tail.count, by: 64) { compress(Array(tail[block..<(block + 64)])) }
+        tail.withUnsafeBytes { raw in
+            for block in stride(from: 0, to: raw.count, by: 64) { compress(UnsafeRawBufferPointer(rebasing: raw[block..<(block + 64)])) }
+        }
         buffer = []
         return state.map { word in
             let hex = String(word, radix: 16)
@@ -49,7 +69,7 @@ public struct SHA256 {
         }.joined()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private mutating func compress(_ block: UnsafeRawBufferPointer) {
         func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
