@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Rendering", dependencies: ["Networks", "Tensors", "ImageIO", "SafeTensors"]),
         // Training: datasets, the official loops of StyleGAN2 and StyleGAN (v1), snapshots, metrics.
         .target(name: "Training", dependencies: [
-            "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering",
+            "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering", "Metrics",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // FID and KID: pytorch-fid's Inception-v3 on the device, feature statistics, the distances
@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "sgan-gpu",
             dependencies: [
-                "Tensors", "TensorsOpenCL", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors", "Training",
+                "Tensors", "TensorsOpenCL", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors", "Training", "Metrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         // Runs the built `sgan-gpu` binary as a user would.
         .testTarget(name: "SGANCommandTests", dependencies: [
-            "sgan-gpu", "Networks", "SafeTensors", "Tensors", "ImageIO", "Rendering",
+            "sgan-gpu", "Networks", "SafeTensors", "Tensors", "ImageIO", "Rendering", "Metrics",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Tensors", "TensorsOpenCL", "SafeTensors", "ImageIO"]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Convert official stylegan2-ada-pytorch networks to the sgan-gpu network file.
+"""Convert official stylegan2-ada-pytorch networks, and pytorch-fid's Inception-v3
+weights, to safetensors files for sgan-gpu.
 
 Reads
   * network pickles written by NVIDIA's stylegan2-ada-pytorch training
@@ -12,16 +13,32 @@ and writes one safetensors file whose tensors are named
 <module>.<official state_dict key> (module G, D or G_ema), all float32, with the
 networks' constructor arguments in the header metadata.
 
+It also converts pytorch-fid's FID Inception-v3 weights
+(pt_inception-2015-12-05-6726825d.pth, the state_dict of torchvision's
+Inception3(num_classes=1008, aux_logits=False) with pytorch-fid's FID blocks),
+recognised by its keys (Conv2d_1a_3x3.conv.weight, Mixed_7c.*). Every tensor is
+checked against that network; for each of its 94 BasicConv2d <name> it writes
+<name>.conv.weight [O, I, KH, KW] and <name>.bn.weight, .bn.bias,
+.bn.running_mean, .bn.running_var [O], float32, in the order of InceptionV3.convs
+(Sources/Metrics/InceptionV3.swift), which folds the batch norms at load.
+fc.*, AuxLogits.* and *.num_batches_tracked are left out; any other key is an
+error. Metadata: format (pytorch-fid-inception-v3), format_version, source and
+source_sha256. A source whose SHA-256 does not begin 6726825d (the check
+torch.hub's check_hash makes) is converted with a warning: FIDs computed with it
+are not comparable with published numbers. The stylegan2 options are refused.
+
 Needs Python 3.9 or newer and nothing else: no torch, no numpy. Nothing from the
 input file is imported or executed; unknown classes are replaced by inert
 stand-ins.
 
 Usage: convert_official.py SOURCE DEST.safetensors [--module G|D|G_ema] [options]
+       convert_official.py pt_inception-2015-12-05-6726825d.pth inception.safetensors
 Run with --help for the options.
 """
 
 import argparse
 import collections
+import hashlib
 import io
 import itertools
 import json
@@ -1234,6 +1251,164 @@ def write_safetensors(path, tensors, metadata, where):
 
 
 # ---------------------------------------------------------------------------
+# pytorch-fid's FID Inception-v3 (pt_inception-2015-12-05-6726825d.pth).
+
+INCEPTION_FORMAT = "pytorch-fid-inception-v3"
+INCEPTION_FORMAT_VERSION = "1"
+INCEPTION_FILE = "pt_inception-2015-12-05-6726825d.pth"
+# The first 8 hex digits of the published file's SHA-256: what torch.hub's check_hash compares
+# (load_state_dict_from_url(..., check_hash=True) takes them from the file name).
+INCEPTION_SHA256_PREFIX = "6726825d"
+BN_TENSORS = ("weight", "bias", "running_mean", "running_var")
+
+
+def _inception_convs():
+    """[(name, in channels, out channels, (KH, KW))] of every BasicConv2d: the same list, in the
+    same order, as InceptionV3.convs in Sources/Metrics/InceptionV3.swift."""
+    out = []
+
+    def add(name, n_in, n_out, kernel):
+        out.append((name, n_in, n_out, kernel))
+
+    add("Conv2d_1a_3x3", 3, 32, (3, 3))
+    add("Conv2d_2a_3x3", 32, 32, (3, 3))
+    add("Conv2d_2b_3x3", 32, 64, (3, 3))
+    add("Conv2d_3b_1x1", 64, 80, (1, 1))
+    add("Conv2d_4a_3x3", 80, 192, (3, 3))
+    for n, c, pool in (("Mixed_5b", 192, 32), ("Mixed_5c", 256, 64), ("Mixed_5d", 288, 64)):
+        add(n + ".branch1x1", c, 64, (1, 1))
+        add(n + ".branch5x5_1", c, 48, (1, 1))
+        add(n + ".branch5x5_2", 48, 64, (5, 5))
+        add(n + ".branch3x3dbl_1", c, 64, (1, 1))
+        add(n + ".branch3x3dbl_2", 64, 96, (3, 3))
+        add(n + ".branch3x3dbl_3", 96, 96, (3, 3))
+        add(n + ".branch_pool", c, pool, (1, 1))
+    add("Mixed_6a.branch3x3", 288, 384, (3, 3))
+    add("Mixed_6a.branch3x3dbl_1", 288, 64, (1, 1))
+    add("Mixed_6a.branch3x3dbl_2", 64, 96, (3, 3))
+    add("Mixed_6a.branch3x3dbl_3", 96, 96, (3, 3))
+    for n, c7 in (("Mixed_6b", 128), ("Mixed_6c", 160), ("Mixed_6d", 160), ("Mixed_6e", 192)):
+        add(n + ".branch1x1", 768, 192, (1, 1))
+        add(n + ".branch7x7_1", 768, c7, (1, 1))
+        add(n + ".branch7x7_2", c7, c7, (1, 7))
+        add(n + ".branch7x7_3", c7, 192, (7, 1))
+        add(n + ".branch7x7dbl_1", 768, c7, (1, 1))
+        add(n + ".branch7x7dbl_2", c7, c7, (7, 1))
+        add(n + ".branch7x7dbl_3", c7, c7, (1, 7))
+        add(n + ".branch7x7dbl_4", c7, c7, (7, 1))
+        add(n + ".branch7x7dbl_5", c7, 192, (1, 7))
+        add(n + ".branch_pool", 768, 192, (1, 1))
+    add("Mixed_7a.branch3x3_1", 768, 192, (1, 1))
+    add("Mixed_7a.branch3x3_2", 192, 320, (3, 3))
+    add("Mixed_7a.branch7x7x3_1", 768, 192, (1, 1))
+    add("Mixed_7a.branch7x7x3_2", 192, 192, (1, 7))
+    add("Mixed_7a.branch7x7x3_3", 192, 192, (7, 1))
+    add("Mixed_7a.branch7x7x3_4", 192, 192, (3, 3))
+    for n, c in (("Mixed_7b", 1280), ("Mixed_7c", 2048)):
+        add(n + ".branch1x1", c, 320, (1, 1))
+        add(n + ".branch3x3_1", c, 384, (1, 1))
+        add(n + ".branch3x3_2a", 384, 384, (1, 3))
+        add(n + ".branch3x3_2b", 384, 384, (3, 1))
+        add(n + ".branch3x3dbl_1", c, 448, (1, 1))
+        add(n + ".branch3x3dbl_2", 448, 384, (3, 3))
+        add(n + ".branch3x3dbl_3a", 384, 384, (1, 3))
+        add(n + ".branch3x3dbl_3b", 384, 384, (3, 1))
+        add(n + ".branch_pool", c, 192, (1, 1))
+    return out
+
+
+INCEPTION_CONVS = _inception_convs()
+INCEPTION_BLOCKS = frozenset(name.split(".")[0] for name, _i, _o, _k in INCEPTION_CONVS)
+
+
+def inception_shapes():
+    """The kept state_dict keys and their shapes, in the order they are written."""
+    out = collections.OrderedDict()
+    for name, n_in, n_out, (kh, kw) in INCEPTION_CONVS:
+        out[name + ".conv.weight"] = (n_out, n_in, kh, kw)
+        for part in BN_TENSORS:
+            out["%s.bn.%s" % (name, part)] = (n_out,)
+    return out
+
+
+def _inception_dropped(key):
+    """Keys of pytorch-fid's state_dict that the features do not use."""
+    return key.startswith("fc.") or key.startswith("AuxLogits.") or key.endswith(".num_batches_tracked")
+
+
+def is_inception_state_dict(obj):
+    """A state_dict whose keys are torchvision Inception3's (Conv2d_1a_3x3.conv.weight, Mixed_7c.*)."""
+    return _is_state_dict(obj) and any(str(k).split(".")[0] in INCEPTION_BLOCKS for k in obj)
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def convert_inception(source, dest, sd, opts):
+    """pytorch-fid's FID Inception-v3 state_dict -> safetensors with the five tensors of every
+    BasicConv2d (conv.weight, bn.weight, bn.bias, bn.running_mean, bn.running_var) under their
+    state_dict names; the batch norms are folded by the reader."""
+    given = ["--module"] if getattr(opts, "module", None) else []
+    given += sorted({flag for kind in ("G", "D") for key, flag, _p, _d in PARAMS[kind]
+                     if getattr(opts, key, None) is not None})
+    if given:
+        raise ConvertError("%s %s for stylegan2 networks, but the source is pytorch-fid's Inception-v3 "
+                           "state_dict" % (" and ".join(given), "are" if len(given) > 1 else "is"),
+                           "on the command line", "leave %s out" % " and ".join(given))
+    sd = collections.OrderedDict((str(k), v) for k, v in sd.items())
+    expected = inception_shapes()
+    missing = [k for k in expected if k not in sd]
+    extra = [k for k in sd if k not in expected and not _inception_dropped(k)]
+    wrong = [k for k in expected if k in sd and tuple(sd[k].size) != expected[k]]
+    more = lambda items: " (and %d more)" % (len(items) - 1) if len(items) > 1 else ""
+    todo = "give pytorch-fid's %s (its FID Inception-v3 state_dict) unchanged" % INCEPTION_FILE
+    if missing:
+        raise ConvertError("tensor %s is missing%s for pytorch-fid's Inception-v3" % (missing[0], more(missing)),
+                           "in %s" % source, todo)
+    if extra:
+        raise ConvertError("tensor %s%s is not part of pytorch-fid's Inception-v3" % (extra[0], more(extra)),
+                           "in %s" % source, "this is another network; " + todo)
+    if wrong:
+        k = wrong[0]
+        raise ConvertError("tensor %s has shape %s but pytorch-fid's Inception-v3 has %s%s" % (
+            k, list(sd[k].size), list(expected[k]), more(wrong)), "in %s" % source, todo)
+    for key in expected:
+        if sd[key].dtype not in FLOAT_DTYPES:
+            raise ConvertError("tensor %s has dtype %s" % (key, sd[key].dtype), "in %s" % source,
+                               "only float16, bfloat16, float32 and float64 tensors can be converted")
+
+    digest = file_sha256(source)
+    metadata = collections.OrderedDict([
+        ("format", INCEPTION_FORMAT), ("format_version", INCEPTION_FORMAT_VERSION),
+        ("source", os.path.basename(source)), ("source_sha256", digest)])
+    tensors = [(key, sd[key]) for key in expected]
+    size = write_safetensors(dest, tensors, metadata, source)
+    if not digest.startswith(INCEPTION_SHA256_PREFIX):
+        sys.stderr.write(
+            "warning: the SHA-256 of %s begins %s, not %s: these are not pytorch-fid's published weights "
+            "(%s), so FIDs computed with them are not comparable with published numbers\n"
+            % (source, digest[:8], INCEPTION_SHA256_PREFIX, INCEPTION_FILE))
+    dropped = [k for k in sd if k not in expected]
+    kinds = [label for label, test in (("fc.*", lambda k: k.startswith("fc.")),
+                                       ("AuxLogits.*", lambda k: k.startswith("AuxLogits.")),
+                                       ("*.num_batches_tracked", lambda k: k.endswith(".num_batches_tracked")))
+             if any(test(k) for k in dropped)]
+    count = sum(t.numel for _k, t in tensors)
+    lines = ["wrote %s (%.1f MB): pytorch-fid Inception-v3, %d convolutions, %d tensors, %d parameters%s" % (
+        dest, size / 1e6, len(INCEPTION_CONVS), len(tensors), count,
+        "; %d unused tensors left out (%s)" % (len(dropped), ", ".join(kinds)) if dropped else "")]
+    if digest.startswith(INCEPTION_SHA256_PREFIX):
+        lines.append("the source's SHA-256 begins %s, as the published %s's does: these are pytorch-fid's "
+                     "weights" % (INCEPTION_SHA256_PREFIX, INCEPTION_FILE))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
 # Putting it together.
 
 def _is_state_dict(obj):
@@ -1293,6 +1468,8 @@ def convert(source, dest, opts):
                            "create %s first" % folder)
 
     obj = load_source(source)
+    if is_inception_state_dict(obj):
+        return convert_inception(source, dest, obj, opts)
     found = find_modules(obj, opts.module, source)
     modules = []  # (name, state_dict, kwargs)
     for name, value in found:
@@ -1366,12 +1543,14 @@ def build_parser():
     p = _Parser(
         prog="convert_official.py",
         description="Convert a stylegan2-ada-pytorch network pickle (network-snapshot-*.pkl) or a "
-                    "torch.save'd state_dict to the sgan-gpu network file (safetensors). "
-                    "Needs no torch.",
+                    "torch.save'd state_dict to the sgan-gpu network file (safetensors), or pytorch-fid's "
+                    "Inception-v3 weights (pt_inception-2015-12-05-6726825d.pth) to the Inception file "
+                    "for FID and KID. Needs no torch.",
         epilog="For a bare state_dict, settings you leave out are read from the tensor shapes where "
                "they determine them, else take the official defaults; settings you give must agree "
                "with the tensors. A network pickle carries its own settings (its _init_kwargs).")
-    p.add_argument("source", help="network-snapshot-*.pkl or a .pt/.pth file written by torch.save")
+    p.add_argument("source", help="network-snapshot-*.pkl, a .pt/.pth file written by torch.save, or "
+                                  "pt_inception-2015-12-05-6726825d.pth")
     p.add_argument("dest", help="the .safetensors file to write")
     p.add_argument("--module", choices=MODULES,
                    help="a bare state_dict: which network it is (default G_ema); a pickle: convert only this one")

@@ -9,11 +9,16 @@ them, and reads the safetensors back.
 Run: python3 -m unittest tools/test_convert_official.py   (or python3 tools/test_convert_official.py)
 """
 
+import ast
 import collections
+import contextlib
+import hashlib
 import importlib.util
+import io
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -126,14 +131,19 @@ FORMATS = {"FloatStorage": ("f", 4), "HalfStorage": ("e", 2), "DoubleStorage": (
 
 
 class T:
-    """A test tensor: values (row-major), shape, storage type, layout in its storage."""
+    """A test tensor: values (row-major), shape, storage type, layout in its storage. raw: the
+    storage's bytes as given (values None), for large tensors."""
 
-    def __init__(self, shape, values, stype="FloatStorage", transposed=False):
-        self.shape, self.values, self.stype, self.transposed = tuple(shape), list(values), stype, transposed
+    def __init__(self, shape, values, stype="FloatStorage", transposed=False, raw=None):
+        self.shape, self.stype, self.transposed, self.raw = tuple(shape), stype, transposed, raw
+        self.values = None if raw is not None else list(values)
         n = 1
         for s in shape:
             n *= s
-        assert len(self.values) == n, (shape, len(values))
+        if raw is not None:
+            assert not transposed and len(raw) == n * FORMATS[stype][1], (shape, len(raw))
+        else:
+            assert len(self.values) == n, (shape, len(values))
 
     def storage_values(self):
         if not self.transposed:
@@ -142,6 +152,8 @@ class T:
         return [self.values[r * cols + c] for c in range(cols) for r in range(rows)]
 
     def storage_bytes(self):
+        if self.raw is not None:
+            return self.raw
         fmt, _ = FORMATS[self.stype]
         vals = self.storage_values()
         if self.stype == "BFloat16Storage":
@@ -192,7 +204,7 @@ def write_zip_state_dict(path, tensors, shared=None):
         z.writestr("archive/data.pkl", emit(ODict(items)))
         z.writestr("archive/byteorder", "little")
         for key, data in records.items():
-            z.writestr("archive/data/%s" % key, bytes(data))
+            z.writestr("archive/data/%s" % key, data)
         z.writestr("archive/version", "3\n")
 
 
@@ -212,9 +224,11 @@ def write_legacy_state_dict(path, tensors):
     """torch.save(state_dict, _use_new_zipfile_serialization=False)."""
     items, datas = [], []
     for i, (name, t) in enumerate(tensors.items()):
-        storage = PersId(("storage", Global("torch", t.stype), str(i), "cpu", len(t.values), None))
+        data = t.storage_bytes()
+        numel = len(data) // FORMATS[t.stype][1]
+        storage = PersId(("storage", Global("torch", t.stype), str(i), "cpu", numel, None))
         items.append((name, rebuild(storage, t)))
-        datas.append(struct.pack("<q", len(t.values)) + t.storage_bytes())
+        datas += [struct.pack("<q", numel), data]
     out = emit(conv.MAGIC_NUMBER) + emit(1001)
     out += emit({"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}})
     out += emit(ODict(items)) + emit([str(i) for i in range(len(tensors))]) + b"".join(datas)
@@ -650,6 +664,245 @@ class PickleTests(Base):
         src, _g, _d, _ge = self.write_pkl(g_kwargs=bad)
         self.assertOneLineError(run_tool(src, self.path("o.safetensors")), "channel_base 64")
         self.assertNoLeftovers()
+
+
+# ---------------------------------------------------------------------------
+# pytorch-fid's FID Inception-v3 state_dict (torchvision Inception3, num_classes=1008,
+# aux_logits=False): full size, 23.8M floats, storages written as raw bytes.
+
+def brief_inception_convs():
+    """The BasicConv2d list as pytorch-fid's network has it: (name, in, out, (KH, KW))."""
+    out = [("Conv2d_1a_3x3", 3, 32, (3, 3)), ("Conv2d_2a_3x3", 32, 32, (3, 3)),
+           ("Conv2d_2b_3x3", 32, 64, (3, 3)), ("Conv2d_3b_1x1", 64, 80, (1, 1)),
+           ("Conv2d_4a_3x3", 80, 192, (3, 3))]
+    for n, c, pool in (("Mixed_5b", 192, 32), ("Mixed_5c", 256, 64), ("Mixed_5d", 288, 64)):
+        out += [(n + "." + b, i, o, k) for b, i, o, k in (
+            ("branch1x1", c, 64, (1, 1)), ("branch5x5_1", c, 48, (1, 1)), ("branch5x5_2", 48, 64, (5, 5)),
+            ("branch3x3dbl_1", c, 64, (1, 1)), ("branch3x3dbl_2", 64, 96, (3, 3)),
+            ("branch3x3dbl_3", 96, 96, (3, 3)), ("branch_pool", c, pool, (1, 1)))]
+    out += [("Mixed_6a." + b, i, o, k) for b, i, o, k in (
+        ("branch3x3", 288, 384, (3, 3)), ("branch3x3dbl_1", 288, 64, (1, 1)),
+        ("branch3x3dbl_2", 64, 96, (3, 3)), ("branch3x3dbl_3", 96, 96, (3, 3)))]
+    for n, c7 in (("Mixed_6b", 128), ("Mixed_6c", 160), ("Mixed_6d", 160), ("Mixed_6e", 192)):
+        out += [(n + "." + b, i, o, k) for b, i, o, k in (
+            ("branch1x1", 768, 192, (1, 1)), ("branch7x7_1", 768, c7, (1, 1)), ("branch7x7_2", c7, c7, (1, 7)),
+            ("branch7x7_3", c7, 192, (7, 1)), ("branch7x7dbl_1", 768, c7, (1, 1)),
+            ("branch7x7dbl_2", c7, c7, (7, 1)), ("branch7x7dbl_3", c7, c7, (1, 7)),
+            ("branch7x7dbl_4", c7, c7, (7, 1)), ("branch7x7dbl_5", c7, 192, (1, 7)),
+            ("branch_pool", 768, 192, (1, 1)))]
+    out += [("Mixed_7a." + b, i, o, k) for b, i, o, k in (
+        ("branch3x3_1", 768, 192, (1, 1)), ("branch3x3_2", 192, 320, (3, 3)),
+        ("branch7x7x3_1", 768, 192, (1, 1)), ("branch7x7x3_2", 192, 192, (1, 7)),
+        ("branch7x7x3_3", 192, 192, (7, 1)), ("branch7x7x3_4", 192, 192, (3, 3)))]
+    for n, c in (("Mixed_7b", 1280), ("Mixed_7c", 2048)):
+        out += [(n + "." + b, i, o, k) for b, i, o, k in (
+            ("branch1x1", c, 320, (1, 1)), ("branch3x3_1", c, 384, (1, 1)),
+            ("branch3x3_2a", 384, 384, (1, 3)), ("branch3x3_2b", 384, 384, (3, 1)),
+            ("branch3x3dbl_1", c, 448, (1, 1)), ("branch3x3dbl_2", 448, 384, (3, 3)),
+            ("branch3x3dbl_3a", 384, 384, (1, 3)), ("branch3x3dbl_3b", 384, 384, (3, 1)),
+            ("branch_pool", c, 192, (1, 1)))]
+    return out
+
+
+SWIFT_INCEPTION = os.path.join(os.path.dirname(HERE), "Sources", "Metrics", "InceptionV3.swift")
+
+
+def swift_inception_convs(text):
+    """InceptionV3.convs as the Swift source builds it: its add(...) calls, loops expanded."""
+    body = text[text.index("static let convs"):]
+    body = body[:body.index("return specs")]
+    add = re.compile(r'^\s*add\("([^"]+)", (\w+), (\w+), \((\d+), (\d+)\)')
+    loop = re.compile(r'^\s*for \(([^)]*)\) in (\[.*\]) \{\s*$')
+    out, current = [], None
+
+    def expand(template, env):
+        name, i, o, kh, kw = template
+        for var, value in env.items():
+            name = name.replace("\\(%s)" % var, str(value))
+        return (name, env.get(i, i if not i.isdigit() else int(i)),
+                env.get(o, o if not o.isdigit() else int(o)), (int(kh), int(kw)))
+
+    for line in body.splitlines():
+        m = loop.match(line)
+        if m:
+            current = ([v.strip() for v in m.group(1).split(",")], ast.literal_eval(m.group(2)), [])
+            continue
+        m = add.match(line)
+        if m:
+            if current:
+                current[2].append(m.groups())
+            else:
+                out.append(expand(m.groups(), {}))
+        elif line.strip() == "}" and current:
+            names, rows, templates = current
+            for row in rows:
+                out += [expand(t, dict(zip(names, row))) for t in templates]
+            current = None
+    return out
+
+
+def inception_state_dict(num_batches_tracked=True, fc=True):
+    """Every tensor in torchvision's state_dict order; float values k + 0.5, -k - 0.25, k / 64,
+    1 + k repeated (k: the tensor's index), so that each tensor's bytes are its own."""
+    out = collections.OrderedDict()
+    k = 0
+
+    def add(name, shape):
+        nonlocal k
+        n = 1
+        for s in shape:
+            n *= s
+        pattern = struct.pack("<4f", k + 0.5, -k - 0.25, k / 64.0, 1.0 + k)
+        out[name] = T(shape, None, raw=(pattern * (n // 4 + 1))[:4 * n])
+        k += 1
+
+    for name, n_in, n_out, (kh, kw) in brief_inception_convs():
+        add(name + ".conv.weight", (n_out, n_in, kh, kw))
+        for part in ("weight", "bias", "running_mean", "running_var"):
+            add("%s.bn.%s" % (name, part), (n_out,))
+        if num_batches_tracked:
+            out[name + ".bn.num_batches_tracked"] = T((), [0], "LongStorage")
+    if fc:
+        add("fc.weight", (1008, 2048))
+        add("fc.bias", (1008,))
+    return out
+
+
+def write_zip_views(path, tensors):
+    """torch.save of float32 tensors that are all views at offset 0 of one storage (as large as
+    the largest): a valid file of a twelfth of the size, for the tests that are refused before
+    any data is read."""
+    numel = max(len(t.raw) // 4 for t in tensors.values())
+    storage = PersId(("storage", Global("torch", "FloatStorage"), "0", "cpu", numel))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", emit(ODict((name, rebuild(storage, t)) for name, t in tensors.items())))
+        z.writestr("archive/byteorder", "little")
+        z.writestr("archive/data/0", bytes(4 * numel))
+        z.writestr("archive/version", "3\n")
+
+
+def read_safetensors_raw(path):
+    """(metadata, {name: (info, bytes)}) without unpacking the floats."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    meta = header.pop("__metadata__")
+    data = memoryview(blob)[8 + n:]
+    tensors = collections.OrderedDict()
+    for name, info in header.items():
+        b, e = info["data_offsets"]
+        tensors[name] = (info, data[b:e])
+    return meta, tensors, len(data)
+
+
+class InceptionTests(Base):
+    @classmethod
+    def setUpClass(cls):
+        cls.tensors = inception_state_dict()
+
+    def kept(self, tensors):
+        return collections.OrderedDict((k, t) for k, t in tensors.items() if not (
+            k.startswith("fc.") or k.startswith("AuxLogits.") or k.endswith(".num_batches_tracked")))
+
+    def assertConverted(self, src, dst, tensors, check_digest=True):
+        meta, got, data_len = read_safetensors_raw(dst)
+        kept = self.kept(tensors)
+        self.assertEqual(list(got), list(kept))
+        offset = 0
+        for name, (info, data) in got.items():
+            self.assertEqual(info["dtype"], "F32", name)
+            self.assertEqual(tuple(info["shape"]), kept[name].shape, name)
+            self.assertEqual(info["data_offsets"][0], offset, name)
+            offset = info["data_offsets"][1]
+            self.assertTrue(data == kept[name].raw, name)
+        self.assertEqual(offset, data_len)
+        digest = meta.get("source_sha256", "")
+        if check_digest:
+            with open(src, "rb") as f:
+                self.assertEqual(digest, hashlib.sha256(f.read()).hexdigest())
+        self.assertRegex(digest, "^[0-9a-f]{64}$")
+        self.assertEqual(meta, {"format": "pytorch-fid-inception-v3", "format_version": "1",
+                                "source": os.path.basename(src), "source_sha256": digest})
+        self.assertNoLeftovers()
+        return meta
+
+    def test_tables_agree(self):
+        self.assertEqual(conv.INCEPTION_CONVS, brief_inception_convs())
+        self.assertEqual(len(conv.INCEPTION_CONVS), 94)
+        if not os.path.exists(SWIFT_INCEPTION):
+            self.skipTest("no %s" % SWIFT_INCEPTION)
+        with open(SWIFT_INCEPTION, encoding="utf-8") as f:
+            self.assertEqual(swift_inception_convs(f.read()), conv.INCEPTION_CONVS)
+
+    def test_full_state_dict(self):
+        src, dst = self.path("pt_inception-2015-12-05-6726825d.pth"), self.path("inception.safetensors")
+        write_zip_state_dict(src, self.tensors)
+        code, out, err = run_tool(src, dst)
+        self.assertEqual(code, 0, err)
+        self.assertIn("pytorch-fid Inception-v3, 94 convolutions, 470 tensors", out)
+        self.assertIn("96 unused tensors left out", out)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, err)  # a made-up file is not the published one
+        self.assertTrue(lines[0].startswith("warning: "), err)
+        for needle in ("6726825d", "not comparable"):
+            self.assertIn(needle, lines[0])
+        prefix = self.assertConverted(src, dst, self.tensors)["source_sha256"][:8]
+
+        # The published file's hash prefix: no warning, and the summary says it matched.
+        saved, conv.INCEPTION_SHA256_PREFIX = conv.INCEPTION_SHA256_PREFIX, prefix
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = conv.main([src, dst])
+        finally:
+            conv.INCEPTION_SHA256_PREFIX = saved
+        self.assertEqual((code, err.getvalue()), (0, ""))
+        self.assertIn("SHA-256 begins %s" % prefix, out.getvalue())
+        self.assertIn("pytorch-fid's weights", out.getvalue())
+
+    def test_legacy_file_without_num_batches_tracked(self):
+        tensors = inception_state_dict(num_batches_tracked=False)
+        tensors["AuxLogits.conv0.conv.weight"] = T((2, 2), [1, 2, 3, 4])
+        src, dst = self.path("old.pth"), self.path("inception.safetensors")
+        write_legacy_state_dict(src, tensors)
+        code, out, err = run_tool(src, dst)
+        self.assertEqual(code, 0, err)
+        self.assertIn("3 unused tensors left out (fc.*, AuxLogits.*)", out)
+        self.assertConverted(src, dst, tensors, check_digest=False)
+
+    def assertRefused(self, tensors, *needles, options=()):
+        src, dst = self.path("bad.pth"), self.path("inception.safetensors")
+        write_zip_views(src, collections.OrderedDict((k, t) for k, t in tensors.items() if t.raw is not None))
+        line = self.assertOneLineError(run_tool(src, dst, *options), *needles)
+        self.assertFalse(os.path.exists(dst))
+        self.assertNoLeftovers()
+        return line
+
+    def test_missing_tensor(self):
+        tensors = collections.OrderedDict(self.tensors)
+        del tensors["Mixed_7c.branch_pool.bn.running_var"]
+        self.assertRefused(tensors, "tensor Mixed_7c.branch_pool.bn.running_var is missing", "bad.pth",
+                           "pt_inception-2015-12-05-6726825d.pth")
+
+    def test_wrong_shape(self):
+        tensors = collections.OrderedDict(self.tensors)
+        t = tensors["Mixed_6b.branch7x7_2.conv.weight"]  # a 1x7 kernel stored as 7x1
+        tensors["Mixed_6b.branch7x7_2.conv.weight"] = T((128, 128, 7, 1), None, raw=t.raw)
+        self.assertRefused(tensors, "tensor Mixed_6b.branch7x7_2.conv.weight has shape [128, 128, 7, 1]",
+                           "[128, 128, 1, 7]", "bad.pth")
+
+    def test_unexpected_tensor(self):
+        tensors = collections.OrderedDict(self.tensors)
+        tensors["Mixed_7c.branch_extra.conv.weight"] = T((2, 2), None, raw=bytes(16))
+        self.assertRefused(tensors, "tensor Mixed_7c.branch_extra.conv.weight is not part of", "bad.pth")
+
+    def test_stylegan_options_refused(self):
+        # The options are checked first: one Inception tensor is enough to be recognised.
+        tensors = collections.OrderedDict([("Conv2d_1a_3x3.conv.weight", self.tensors["Conv2d_1a_3x3.conv.weight"])])
+        self.assertRefused(tensors, "--module", "Inception-v3", "command line", options=("--module", "G_ema"))
+        self.assertRefused(tensors, "--conv-clamp and --resolution", "leave",
+                           options=("--resolution", "256", "--conv-clamp", "256"))
 
 
 class UnitTests(unittest.TestCase):

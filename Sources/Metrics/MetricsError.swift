@@ -19,7 +19,7 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable {
     /// A LAPACK routine failed.
     case lapack(routine: String, info: Int32)
     /// A metric name that is not known.
-    case unknownMetric(name: String, known: [String])
+    case unknownMetric(name: String, known: String)
     /// A folder or zip of images that cannot be used.
     case images(path: String, reason: String)
 
@@ -47,7 +47,7 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable {
         case .lapack(let routine, let info):
             return "LAPACK \(routine) failed (info \(info))"
         case .unknownMetric(let name, let known):
-            return "unknown metric '\(name)'; known: \(known.joined(separator: ", "))"
+            return "unknown metric '\(name)'; known: \(known)"
         case .images(let path, let reason):
             return "\(path): \(reason)"
         }

@@ -30,6 +30,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var snapTicks = 50
     /// Ticks between SWD measurements into metrics.jsonl (0: none).
     public var metricsTicks = 0
+    /// Inception metrics (`fid50k_full`, `kid50k_full`, `fid10k`, `fid2k`) computed at each snapshot
+    /// into metrics.jsonl, as the official `--metrics`; nil (as in runs saved before it existed) or empty: none.
+    public var metrics: [String]? = nil
     public var seed: UInt64 = 0
     /// x-flip augmentation; nil: the preset's (`stylegan1-ffhq` mirrors, as the official FFHQ configuration).
     public var mirror: Bool? = nil
@@ -50,7 +53,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case preset, data, proceduralResolution = "procedural_resolution", batch, gamma, learningRate = "lrate"
-        case mbstdGroup = "mbstd_group", channelBase = "cbase", channelMax = "cmax", mappingLayers = "map", latentSize = "zdim", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks"
+        case mbstdGroup = "mbstd_group", channelBase = "cbase", channelMax = "cmax", mappingLayers = "map", latentSize = "zdim", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks", metrics
         case seed, mirror, gRegInterval = "G_reg_interval", dRegInterval = "D_reg_interval"
         case gridColumns = "grid_columns", gridRows = "grid_rows"
         case lodInitialResolution = "lod_initial_resolution", lodTrainingKimg = "lod_training_kimg"

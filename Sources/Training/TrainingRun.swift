@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import Metrics
 import Networks
 import Rendering
 import Tensors
@@ -21,19 +22,25 @@ public final class TrainingRun {
     let grid: (columns: Int, rows: Int)
     /// Whether reals are x-flipped at random.
     let mirror: Bool
+    /// What computes `options.metrics` at each snapshot (nil when there are none).
+    let inception: InceptionMetrics?
+    let inceptionMetrics: [InceptionMetric]
     var tick = 0
     /// Whether progress bars go to standard error (a terminal).
     let interactive = isatty(STDERR_FILENO) != 0
 
     /// Prepares a run in a new folder under `outdir` (or, resuming `latest`, in the newest run's
     /// folder); `resume` is nil, `latest` or a snapshot file.
-    public convenience init(options: TrainingOptions, outdir: String, resume: String?, device: Device) throws {
-        try self.init(options: options, outdir: outdir, resume: resume, device: device, adjustPreset: { _ in })
+    /// `inception` computes the Inception metrics of `options.metrics` (on resume: the run's own).
+    public convenience init(options: TrainingOptions, outdir: String, resume: String?, device: Device,
+                            inception: InceptionMetrics? = nil) throws {
+        try self.init(options: options, outdir: outdir, resume: resume, device: device, inception: inception, adjustPreset: { _ in })
     }
 
     /// As above, with the resolved preset changed by `adjustPreset` (tests use it for schedules no
     /// option gives).
-    init(options: TrainingOptions, outdir: String, resume: String?, device: Device, adjustPreset: (inout Preset) -> Void) throws {
+    init(options: TrainingOptions, outdir: String, resume: String?, device: Device, inception: InceptionMetrics? = nil,
+         adjustPreset: (inout Preset) -> Void) throws {
         var options = options
         var snapshot: String? = nil
         var lockedFolder: RunFolder? = nil
@@ -61,6 +68,14 @@ public final class TrainingRun {
         }
         self.options = options
         self.device = device
+        inceptionMetrics = try (options.metrics ?? []).map { name in
+            guard let metric = InceptionMetric.named(name) else {
+                throw MetricsError.unknownMetric(name: name, known: InceptionMetric.knownNames)
+            }
+            return metric
+        }
+        if let first = inceptionMetrics.first, inception == nil { throw MetricsError.inceptionWeightsNeeded(metric: first.name) }
+        self.inception = inceptionMetrics.isEmpty ? nil : inception
         dataset = try options.data.map(openDataset) ?? ProceduralDataset(resolution: options.proceduralResolution)
         var preset = try options.resolvedPreset(resolution: dataset.resolution, channels: dataset.channels)
         adjustPreset(&preset)
@@ -277,6 +292,7 @@ public final class TrainingRun {
                 try writeGrid(name: "fakes\(kimg).png", images: fakeGrid())
                 let trainer = self.trainer, next = tick + 1
                 try runFolder.write("network-snapshot-\(kimg).safetensors") { try trainer.writeSnapshot($0, tick: next) }
+                try measure(snapshot: "network-snapshot-\(kimg).safetensors")
             }
             if options.metricsTicks > 0 && (done || tick % options.metricsTicks == 0) {
                 let swd = try SlicedWasserstein.distance(generator: trainer.generator, dataset: dataset, count: 1024, seed: options.seed)
@@ -289,6 +305,24 @@ public final class TrainingRun {
             tickStart = (trainer.curNimg, Date())
         }
         try say("Done: \(String(format: "%.1f", Double(trainer.curNimg) / 1000)) kimg")
+    }
+
+    /// The Inception metrics of G_ema against the dataset, each as one line of metrics.jsonl in the
+    /// official `metric-<name>.jsonl` form (`results`, `metric`, `total_time`, `snapshot_pkl`, ...).
+    func measure(snapshot: String) throws {
+        guard let inception, !inceptionMetrics.isEmpty else { return }
+        let start = Date()
+        let fakes = GeneratedImages(generator: trainer.generator, count: inceptionMetrics.map(\.generated).max()!,
+                                    seed: UInt32(truncatingIfNeeded: options.seed), batchSize: inception.batchSize)
+        for (metric, value) in try inception.compute(inceptionMetrics, reals: DatasetImages(dataset), fakes: fakes,
+                                                       kidSeed: UInt32(truncatingIfNeeded: options.seed)) {
+            let seconds = Date().timeIntervalSince(start)
+            try appendJSONLine(["results": [metric.name: value], "metric": metric.name, "total_time": seconds,
+                                "total_time_str": String(format: "%.0fs", seconds), "num_gpus": 1,
+                                "snapshot_pkl": snapshot, "timestamp": Date().timeIntervalSince1970,
+                                "kimg": Double(trainer.curNimg) / 1000], to: "metrics.jsonl")
+            try say("\(metric.name) \(String(format: "%.4f", value)) (\(String(format: "%.0f", seconds)) s)")
+        }
     }
 
     /// `{"num": n, "mean": m, "std": s}`, non-finite numbers written as strings (JSON has no NaN).

@@ -11,7 +11,7 @@ struct SGAN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sgan-gpu",
         abstract: "StyleGAN and StyleGAN2 on any OpenCL device.",
-        subcommands: [Devices.self, CheckKernels.self, Train.self, Render.self, DatasetCommand.self, Metrics.self, Bench.self])
+        subcommands: [Devices.self, CheckKernels.self, Train.self, Render.self, DatasetCommand.self, MetricsCommand.self, Bench.self])
 
     /// Runs the command. Every error, a usage error included, becomes one `error:` line on
     /// standard error and a non-zero exit status (64 for usage errors, 1 otherwise); `--help`

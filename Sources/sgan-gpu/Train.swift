@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Metrics
 import Networks
 import Tensors
 import Training
@@ -55,6 +56,12 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("metrics-ticks"), help: "Ticks between SWD measurements into metrics.jsonl (0: none).")
     var metricsTicks = 0
 
+    @Option(help: "Inception metrics at each snapshot into metrics.jsonl, comma-separated: fid50k_full, kid50k_full, fid10k, fid2k, fid<N> (official --metrics; default none). Needs --inception.")
+    var metrics: String?
+
+    @Option(help: "Inception-v3 weights converted from pytorch-fid's file, for --metrics (default: $SGAN_INCEPTION).")
+    var inception: String?
+
     @Option(help: "Random seed of the run.")
     var seed: UInt64 = 0
 
@@ -100,6 +107,11 @@ struct Train: ParsableCommand {
         try requirePowerOfTwo("--lod-initial-resolution", lodInitialResolution, in: 4...8192)
         try require("--lod-training-kimg", lodTrainingKimg, in: 0...1e7)
         try require("--lod-transition-kimg", lodTransitionKimg, in: 0...1e7)
+        if let metrics {
+            for name in metrics.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where InceptionMetric.named(name) == nil {
+                throw ValidationError("unknown metric '\(name)' in --metrics; known: \(InceptionMetric.knownNames) (SWD: --metrics-ticks)")
+            }
+        }
         if let grid, parseGrid(grid, limit: 64) == nil { throw ValidationError("--grid must look like 8x4 (each from 1 to 64), got '\(grid)'") }
     }
 
@@ -114,9 +126,19 @@ struct Train: ParsableCommand {
         o.kimg = kimg
         if let grid, let size = parseGrid(grid, limit: 64) { (o.gridColumns, o.gridRows) = (size.columns, size.rows) }
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
+        if let metrics { o.metrics = metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        let environment = ProcessInfo.processInfo.environment
+        let weights = inception ?? environment["SGAN_INCEPTION"].flatMap { $0.isEmpty ? nil : $0 }
+        if let first = o.metrics?.first, weights == nil { throw MetricsError.inceptionWeightsNeeded(metric: first) }
         let device = try options.selected()
+        let engine = try weights.flatMap { weights in
+            o.metrics?.isEmpty == false || resume != nil ? weights : nil
+        }.map {
+            try InceptionMetrics(weights: $0, device: device, cache: FeatureCache(directory: FeatureCache.defaultDirectory(environment: environment)))
+        }
+        engine?.progress = ProgressLine().report
         do {
-            try TrainingRun(options: o, outdir: outdir, resume: resume, device: device).run(stopOnSignals: true)
+            try TrainingRun(options: o, outdir: outdir, resume: resume, device: device, inception: engine).run(stopOnSignals: true)
         } catch let stopped as TrainingStopped {
             // The run said how to continue; the status says which signal stopped it.
             throw ExitCode(stopped.status)

@@ -8,7 +8,7 @@ import Testing
 
 /// `Tests/Fixtures/fid`, made by `tools/fid_fixtures.py` with pytorch-fid 0.3.0: two folders of
 /// images, their pool3 features, FID and KID, computed with Inception weights drawn from a formula
-/// (below) instead of the published file, which no package ships.
+/// (`InceptionV3.syntheticValues`) instead of the published file, which no package ships.
 enum FIDFixture {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/fid")
@@ -26,38 +26,6 @@ enum FIDFixture {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".png") }.sorted()
         return try names.map { try PNGImage.read(path: dir.appendingPathComponent($0).path) }
     }
-
-    /// The fixture's weight formula: FNV-1a of the key, splitmix64 of the element index, u in [-1, 1).
-    static func values(key: String, shape: [Int]) -> [Float] {
-        var seed: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 { seed = (seed ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let count = shape.reduce(1, *)
-        let fanIn = shape.count == 4 ? Double(shape[1] * shape[2] * shape[3]) : 1
-        return (0..<count).map { i in
-            var x = seed ^ (UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15)
-            x ^= x >> 30
-            x = x &* 0xBF58_476D_1CE4_E5B9
-            x ^= x >> 27
-            x = x &* 0x94D0_49BB_1331_11EB
-            x ^= x >> 31
-            let u = Double(x >> 40) / Double(1 << 24) * 2 - 1
-            if key.hasSuffix(".conv.weight") { return Float(u * (6 / fanIn).squareRoot()) }
-            if key.hasSuffix(".bn.weight") { return Float(1 + 0.1 * u) }
-            if key.hasSuffix(".bn.running_var") { return Float(1 + 0.25 * (u + 1)) }
-            return Float(0.1 * u)  // bn.bias, bn.running_mean
-        }
-    }
-
-    /// The network with the formula's weights.
-    static func network(on device: Device) throws -> InceptionV3 {
-        var shapes: [String: [Int]] = [:]
-        for spec in InceptionV3.convs {
-            for (key, shape) in InceptionV3.expectedTensors(of: spec) { shapes[key] = shape }
-        }
-        return try InceptionV3(source: "formula", on: device) { key in
-            shapes[key].map { ($0, values(key: key, shape: $0)) }
-        }
-    }
 }
 
 @Suite(.serialized) struct InceptionFixtureTests {
@@ -66,7 +34,7 @@ enum FIDFixture {
     /// `calculate_fid_given_paths` and the official KID within 1e-3 relative.
     @Test func featuresFIDAndKIDMatchPytorchFID() throws {
         let device = try Device.select("opencl")
-        let network = try FIDFixture.network(on: device)
+        let network = try InceptionV3.synthetic(on: device)
         let expected = try SafeTensorsFile(path: FIDFixture.folder.appendingPathComponent("features.safetensors").path)
         var features: [String: [Float]] = [:]
         for side in ["a", "b"] {

@@ -159,7 +159,7 @@ func emptyFolder(_ name: String) throws -> String {
         let prepared = try runCommand(["dataset", "--source", fixtures.path, "--dest", dataOut + "/d", "--resolution", "16", "--transform", "pad"])
         #expect(prepared.status == 0, "\(prepared.err)")
         let snapshot = outdir + "/" + run + "/network-snapshot-000000.safetensors"
-        let wrongSize = try runCommand(["metrics", "--network", snapshot, "--data", dataOut + "/d", "--num", "4", "--device", "cpu"])
+        let wrongSize = try runCommand(["metrics", "--metrics", "swd", "--network", snapshot, "--data", dataOut + "/d", "--num", "4", "--device", "cpu"])
         #expect(wrongSize.status != 0 && wrongSize.err.contains("the data are 3x16x16"))
     }
 }
