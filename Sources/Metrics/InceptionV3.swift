@@ -90,16 +90,22 @@ public final class InceptionV3 {
         }
     }
 
-    /// The pooled branch of the FID blocks: 3×3, stride 1, padding 1, averaged over the image's elements only.
-    func averagePool(_ x: Tensor) throws -> Tensor {
-        try x.avgPool2d(kernel: 3, stride: 1, padding: 1, countIncludesPadding: false)
+    /// The pooled branch of the FID blocks, `branch_pool(avg_pool2d(x, 3, 1, 1, count_include_pad=False))`,
+    /// computed as average pooling of the 1×1 convolution: both are linear and per channel, so they
+    /// commute, and the pooling then reads the conv's fewer channels (192 of 768, 32 of 192). The
+    /// bias and ReLU come after the pooling (a mean of windows of a constant is that constant).
+    func pooledBranch(_ name: String, _ x: Tensor) throws -> Tensor {
+        guard let c = convs[name] else { throw MetricsError.missingTensor(path: "<weights>", name: "\(name).conv.weight") }
+        return try x.conv2d(c.weight)
+            .avgPool2d(kernel: 3, stride: 1, padding: 1, countIncludesPadding: false)
+            .biasAct(bias: c.bias, BiasActParameters(.lrelu, alpha: 0, gain: 1))
     }
 
     func inceptionA(_ n: String, _ x: Tensor) throws -> Tensor {
         let branch1x1 = try conv("\(n).branch1x1", x)
         let branch5x5 = try conv("\(n).branch5x5_2", conv("\(n).branch5x5_1", x))
         let branch3x3dbl = try conv("\(n).branch3x3dbl_3", conv("\(n).branch3x3dbl_2", conv("\(n).branch3x3dbl_1", x)))
-        let branchPool = try conv("\(n).branch_pool", averagePool(x))
+        let branchPool = try pooledBranch("\(n).branch_pool", x)
         return try Tensor.concat([branch1x1, branch5x5, branch3x3dbl, branchPool], axis: 1)
     }
 
@@ -116,7 +122,7 @@ public final class InceptionV3 {
         branch7x7 = try conv("\(n).branch7x7_3", conv("\(n).branch7x7_2", branch7x7))
         var branch7x7dbl = try conv("\(n).branch7x7dbl_1", x)
         for i in 2...5 { branch7x7dbl = try conv("\(n).branch7x7dbl_\(i)", branch7x7dbl) }
-        let branchPool = try conv("\(n).branch_pool", averagePool(x))
+        let branchPool = try pooledBranch("\(n).branch_pool", x)
         return try Tensor.concat([branch1x1, branch7x7, branch7x7dbl, branchPool], axis: 1)
     }
 
@@ -135,8 +141,8 @@ public final class InceptionV3 {
         let branch3x3 = try Tensor.concat([conv("\(n).branch3x3_2a", b3), conv("\(n).branch3x3_2b", b3)], axis: 1)
         let d3 = try conv("\(n).branch3x3dbl_2", conv("\(n).branch3x3dbl_1", x))
         let branch3x3dbl = try Tensor.concat([conv("\(n).branch3x3dbl_3a", d3), conv("\(n).branch3x3dbl_3b", d3)], axis: 1)
-        let pooled = maxPool ? try x.maxPool2d(kernel: 3, stride: 1, padding: 1) : try averagePool(x)
-        let branchPool = try conv("\(n).branch_pool", pooled)
+        let branchPool = maxPool ? try conv("\(n).branch_pool", x.maxPool2d(kernel: 3, stride: 1, padding: 1))
+            : try pooledBranch("\(n).branch_pool", x)
         return try Tensor.concat([branch1x1, branch3x3, branch3x3dbl, branchPool], axis: 1)
     }
 }

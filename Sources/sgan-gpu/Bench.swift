@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure throughput: StyleGAN2 networks (--cfg) or the matmul and conv2d kernels, median of several runs.",
         discussion: "--cfg a (32x32, channel_base 16384, channel_max 512, 2 mapping layers, batch 8), b (64x64, channel_max 256), c (256x256, 8 mapping layers, batch 4) or small. Reports images/s of G forward (noise const), one iteration without regularisers (Gmain + Dmain with Adam), the R1 phase and the path-length phase, and peak host and device memory.")
 
-    @Option(help: "Network configuration: a, b, c or small (default: the kernel benchmark).")
+    @Option(help: "Network configuration: a, b, c, small, or inception (FID features) (default: the kernel benchmark).")
     var cfg: String?
 
     @OptionGroup var options: DeviceOptions
@@ -24,6 +24,17 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let device = try options.selected()
+        if cfg == "inception" {
+            let rate = try InceptionBenchmark.measure(device: device, runs: runs)
+            if json {
+                print(#"{"cfg":"inception","device":"\#(device.spec)","runs":\#(runs),"features_img_s":\#(String(format: "%.3f", rate))}"#)
+            } else {
+                print("Inception-v3 features (FID, KID) on \(device), batch 16 of 64x64 images resized to 299x299, median of \(runs) runs")
+                print("  features_img_s     \(String(format: "%10.3f", rate))")
+            }
+            try printProfile(device)
+            return
+        }
         if let cfg {
             let r = try NetworkBenchmark.measure(cfg: cfg, device: device, runs: runs)
             let host = peakResidentGiB(), deviceMemory = Double(device.backend.statistics.peakBytes) / Double(1 << 30)
@@ -39,12 +50,7 @@ struct Bench: ParsableCommand {
                 print("  launches/iteration \(r.launchesPerIteration)")
                 print("  buffer allocations/iteration after warm-up \(r.allocationsPerIteration)")
             }
-            if let runtime = device.openCL, runtime.profiling {
-                print("device time by kernel (SGAN_PROFILE=1), all measurements together:")
-                for (name, count, seconds) in try runtime.profile().prefix(60) {
-                    print("  \(String(format: "%8.3f", seconds)) s  \(String(format: "%6d", count))x  \(name)")
-                }
-            }
+            try printProfile(device)
             return
         }
         if !json { print("benchmarking on \(device), median of \(runs) runs") }
@@ -56,6 +62,15 @@ struct Bench: ParsableCommand {
                 print("\(item.name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%8.2f", result.gflops)) GFLOP/s  \(String(format: "%9.3f", result.seconds * 1000)) ms")
             }
         }
+    }
+}
+
+/// With SGAN_PROFILE=1: the device time of each kernel over all measurements.
+func printProfile(_ device: Device) throws {
+    guard let runtime = device.openCL, runtime.profiling else { return }
+    print("device time by kernel (SGAN_PROFILE=1), all measurements together:")
+    for (name, count, seconds) in try runtime.profile().prefix(60) {
+        print("  \(String(format: "%8.3f", seconds)) s  \(String(format: "%6d", count))x  \(name)")
     }
 }
 
