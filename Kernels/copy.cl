@@ -1,5 +1,7 @@
 // Data movement: one strided copy serves permute, slice, concat and broadcast (stride 0).
 
+#include "common.cl"
+
 // out[outOffset + sum(k_d * outStride_d)] = in[inOffset + sum(k_d * inStride_d)] for every index k of `shape`.
 // Shapes and strides come innermost axis first. The launch is 3-D: dimension 0 runs over the
 // innermost axis, 1 over the next, 2 over the rest (decomposed only when rank > 3).
@@ -14,17 +16,9 @@ __kernel void copy_strided_f32(__global float* out, int outOffset, int8 outStrid
         oo += i2 * outStride8.s2;
         io += i2 * inStride8.s2;
     } else if (rank > 3) {
-        int shape[8], outStride[8], inStride[8];
-        vstore8(shape8, 0, shape);
-        vstore8(outStride8, 0, outStride);
-        vstore8(inStride8, 0, inStride);
-        int rest = i2;
-        for (int d = 2; d < rank; ++d) {
-            const int k = rest % shape[d];
-            rest /= shape[d];
-            oo += k * outStride[d];
-            io += k * inStride[d];
-        }
+        const int2 rest = strided_offsets(i2, 2, rank, shape8, outStride8, inStride8);
+        oo += rest.x;
+        io += rest.y;
     }
     out[oo] = in[io];
 }

@@ -14,6 +14,8 @@ __kernel void unary_f32(__global float* out, __global const float* x, int n, flo
 #endif
 
 #ifdef BINARY_OP
+#include "common.cl"
+
 // out = op(a, b) over the contiguous output of `shape`; a and b are read through their own
 // strides, so either may be broadcast. Shapes and strides come innermost axis first. The launch
 // is 3-D: dimension 0 runs over the innermost axis, 1 over the next, 2 over the rest (decomposed
@@ -28,17 +30,9 @@ __kernel void binary_f32(__global float* out, __global const float* a, __global 
         ao += i2 * aStride8.s2;
         bo += i2 * bStride8.s2;
     } else if (rank > 3) {
-        int shape[8], aStride[8], bStride[8];
-        vstore8(shape8, 0, shape);
-        vstore8(aStride8, 0, aStride);
-        vstore8(bStride8, 0, bStride);
-        int rest = i2;
-        for (int d = 2; d < rank; ++d) {
-            const int k = rest % shape[d];
-            rest /= shape[d];
-            ao += k * aStride[d];
-            bo += k * bStride[d];
-        }
+        const int2 rest = strided_offsets(i2, 2, rank, shape8, aStride8, bStride8);
+        ao += rest.x;
+        bo += rest.y;
     }
     const float va = a[ao], vb = b[bo];
     out[o] = BINARY_OP(va, vb);

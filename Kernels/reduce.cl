@@ -3,19 +3,12 @@
 // Build options: -DREDUCE_OP(a,b)=... -DREDUCE_INIT=...
 
 #ifdef REDUCE_OP
-// The offset of flat index i of a (shape, stride) view of `rank` dimensions, shapes and strides
-// as int8 vectors.
+#include "common.cl"
+
+// The offset of flat index i of a (shape, stride) view of `rank` dimensions, innermost first.
 int view_offset(int i, int rank, int8 shape8, int8 stride8)
 {
-    int shape[8], stride[8];
-    vstore8(shape8, 0, shape);
-    vstore8(stride8, 0, stride);
-    int offset = 0;
-    for (int d = rank - 1; d >= 0; --d) {
-        offset += (i % shape[d]) * stride[d];
-        i /= shape[d];
-    }
-    return offset;
+    return strided_offsets(i, 0, rank, shape8, stride8, stride8).x;
 }
 
 // REDUCE_OP over the reduced elements first, first + step, ... of the run at `in` (the reduced
@@ -30,12 +23,12 @@ float reduce_share(__global const float* in, int first, int step, int reducedCou
             const float v = in[r * reducedStride8.s0];
             acc = REDUCE_OP(acc, v);
         }
-    } else if (reducedRank == 2 && reducedShape8.s1 >= step) {
-        // An outer and an inner run (a bias gradient over N and H·W): nested loops.
-        for (int r0 = 0; r0 < reducedShape8.s0; ++r0) {
-            const __global float* row = in + r0 * reducedStride8.s0;
-            for (int r1 = first; r1 < reducedShape8.s1; r1 += step) {
-                const float v = row[r1 * reducedStride8.s1];
+    } else if (reducedRank == 2 && reducedShape8.s0 >= step) {
+        // An outer (s1) and an inner (s0) run (a bias gradient over N and H·W): nested loops.
+        for (int r1 = 0; r1 < reducedShape8.s1; ++r1) {
+            const __global float* row = in + r1 * reducedStride8.s1;
+            for (int r0 = first; r0 < reducedShape8.s0; r0 += step) {
+                const float v = row[r0 * reducedStride8.s0];
                 acc = REDUCE_OP(acc, v);
             }
         }

@@ -42,7 +42,7 @@ __kernel void upfirdn2d_f32(__global float* out, __global const float* x, __glob
 
 // The adjoint of upfirdn2d_f32 with the same parameters: dx has the input's shape [planes, H, W]
 // and gathers, for each input sample, the outputs that read it (taps stepping by down).
-__kernel void upfirdn2d_grad_f32(__global float* dx, __global const float* dy, __global const float* f,
+__kernel void upfirdn2d_adjoint_f32(__global float* dx, __global const float* dy, __global const float* f,
                                  int planes, int H, int W, int padY0, int padX0, int OH, int OW, float gain)
 {
     const int i = get_global_id(0);

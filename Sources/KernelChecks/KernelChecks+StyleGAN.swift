@@ -94,7 +94,7 @@ extension KernelChecks {
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
             KernelCheck("upfirdn2d_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, body: upfirdn),
-            backward("upfirdn2d_grad_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, wrt: [0], upfirdn),
+            backward("upfirdn2d_adjoint_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, wrt: [0], upfirdn),
             KernelCheck("upfirdn2d_fir_f32", family: "upfirdn2d", tolerance: .accumulation, cases: firCases, body: upfirdn),
             backward("upfirdn2d_fir_f32 adjoint", family: "upfirdn2d", tolerance: .accumulation, cases: firCases, wrt: [0], upfirdn),
             KernelCheck("randn_f32", family: "random", tolerance: Tolerance(absolute: 2e-6, relative: 2e-6), cases: [

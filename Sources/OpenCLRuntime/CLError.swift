@@ -76,6 +76,8 @@ public enum OpenCLRuntimeError: Error, CustomStringConvertible {
     case noDevice(platform: String)
     case deviceIndexOutOfRange(requested: String, available: [String])
     case missingKernelFile(String, available: [String])
+    /// A launch whose arguments do not match the kernel's parameters (`OpenCLOptions.checkSignatures`).
+    case signatureMismatch(kernel: String, reason: String)
 
     public var description: String {
         switch self {
@@ -90,6 +92,8 @@ public enum OpenCLRuntimeError: Error, CustomStringConvertible {
         case .missingKernelFile(let name, let available):
             return "kernel file '\(name)' is neither embedded nor in SGAN_KERNEL_DIR; embedded: "
                 + available.joined(separator: ", ")
+        case .signatureMismatch(let kernel, let reason):
+            return "kernel launch does not match \(kernel): \(reason)"
         }
     }
 }

@@ -8,6 +8,8 @@ public enum KernelArg {
     case buffer(CLBuffer)
     /// An `int`.
     case int(Int32)
+    /// A `uint`.
+    case uint(UInt32)
     /// A `float`.
     case float(Float)
     /// An `int8` vector: up to 8 values, the rest zero. Shapes and strides travel this way.
@@ -19,6 +21,30 @@ public enum KernelArg {
     public static func i(_ value: Int) -> KernelArg { .int(Int32(truncatingIfNeeded: value)) }
     /// An `int8` from Swift `Int`s.
     public static func ints(_ values: [Int]) -> KernelArg { .int8(values.map { Int32(truncatingIfNeeded: $0) }) }
+
+    /// Whether a kernel parameter of OpenCL C type `type` in `addressSpace` takes this argument.
+    func fits(type: String, addressSpace: cl_kernel_arg_address_qualifier) -> Bool {
+        switch self {
+        case .buffer: return type.hasSuffix("*") && addressSpace == cl_kernel_arg_address_qualifier(CL_KERNEL_ARG_ADDRESS_GLOBAL)
+        case .local: return type.hasSuffix("*") && addressSpace == cl_kernel_arg_address_qualifier(CL_KERNEL_ARG_ADDRESS_LOCAL)
+        case .int: return type == "int"
+        case .uint: return type == "uint"
+        case .float: return type == "float"
+        case .int8: return type == "int8"
+        }
+    }
+
+    /// The OpenCL C type this argument passes, for messages.
+    var typeDescription: String {
+        switch self {
+        case .buffer: return "__global pointer"
+        case .local: return "__local pointer"
+        case .int: return "int"
+        case .uint: return "uint"
+        case .float: return "float"
+        case .int8: return "int8"
+        }
+    }
 }
 
 /// The OpenCL runtime for one device: context, in-order queue, program and kernel caches, buffer pool.
@@ -43,17 +69,24 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
     private struct ProgramKey: Hashable { let source: String; let options: String }
     private struct KernelKey: Hashable { let file: String; let options: String; let name: String }
 
-    /// With `SGAN_VERBOSE=1`, what the kernel compiler prints reaches the terminal.
-    public let verbose = ProcessInfo.processInfo.environment["SGAN_VERBOSE"] == "1"
+    /// How this runtime works (compiler output, profiling, kernel folder, signature checks).
+    public let options: OpenCLOptions
+    /// Whether what the kernel compiler prints reaches the terminal.
+    public var verbose: Bool { options.verbose }
     /// Programs compiled and the seconds spent compiling them.
     public var compileStatistics: (programs: Int, seconds: Double) { locked { compiled } }
     private var compiled = (programs: 0, seconds: 0.0)
     /// Whether the first-compile notice has been printed.
     private var noticed = false
 
-    /// With `SGAN_PROFILE=1`, every launch is timed by the device (see `profile()`).
-    public let profiling = ProcessInfo.processInfo.environment["SGAN_PROFILE"] == "1"
+    /// Whether every launch is timed by the device (see `profile()`).
+    public var profiling: Bool { options.profiling }
     private var profiled: [(String, CLEvent)] = []
+    /// Kernels (name and build options) whose signature has been checked.
+    private var checkedSignatures: Set<String> = []
+
+    /// The names of the kernels whose arguments have been checked against their signatures so far.
+    public var checkedKernels: Set<String> { locked { Set(checkedSignatures.map { String($0.prefix { $0 != " " }) }) } }
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()
@@ -62,10 +95,11 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
     }
 
     /// Opens `device`: creates its context, queue and buffer pool.
-    public init(device: CLDevice) throws {
+    public init(device: CLDevice, options: OpenCLOptions = OpenCLOptions()) throws {
         self.device = device
+        self.options = options
         context = try CLContext(device: device)
-        queue = try CLCommandQueue(context: context, device: device, profiling: profiling)
+        queue = try CLCommandQueue(context: context, device: device, profiling: options.profiling)
         pool = BufferPool(context: context)
     }
 
@@ -86,16 +120,17 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
     }
 
     /// Opens the device that `opencl` names: the first GPU of any platform, else the first device.
-    public static func openDefault() throws -> OpenCLDevice {
+    public static func openDefault(options: OpenCLOptions = OpenCLOptions()) throws -> OpenCLDevice {
         let devices = try CLPlatform.all().flatMap { try $0.devices() }
         guard let chosen = devices.first(where: \.isGPU) ?? devices.first else {
             throw OpenCLRuntimeError.noDevice(platform: (try? CLPlatform.all().first?.name) ?? "?")
         }
-        return try OpenCLDevice(device: chosen)
+        return try OpenCLDevice(device: chosen, options: options)
     }
 
     /// Opens device `deviceIndex` of platform `platformIndex` (`opencl:P:D`).
-    public static func open(platform platformIndex: Int, device deviceIndex: Int) throws -> OpenCLDevice {
+    public static func open(platform platformIndex: Int, device deviceIndex: Int,
+                            options: OpenCLOptions = OpenCLOptions()) throws -> OpenCLDevice {
         let platforms = try CLPlatform.all()
         let all = try platforms.flatMap { try $0.devices() }
         guard platforms.indices.contains(platformIndex) else {
@@ -107,7 +142,7 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
             throw OpenCLRuntimeError.deviceIndexOutOfRange(
                 requested: "opencl:\(platformIndex):\(deviceIndex)", available: all.map(\.spec))
         }
-        return try OpenCLDevice(device: devices[deviceIndex])
+        return try OpenCLDevice(device: devices[deviceIndex], options: options)
     }
 
     // MARK: Programs and kernels
@@ -129,7 +164,8 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
                 StandardError.write("Compiling OpenCL kernels for \(device.name) (first use only: the driver caches them for later runs) ...")
             }
         }
-        let program = try CLProgram(source: source, file: file, options: options, context: context, device: device, quiet: !verbose)
+        let buildOptions = self.options.checkSignatures ? (options.isEmpty ? "" : options + " ") + "-cl-kernel-arg-info" : options
+        let program = try CLProgram(source: source, file: file, options: buildOptions, context: context, device: device, quiet: !verbose)
         programs[key] = program
         return program
     }
@@ -140,7 +176,7 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
         lock.lock()
         defer { lock.unlock() }
         if let kernel = kernels[key] { return kernel }
-        guard let source = KernelSources.source(named: file) else {
+        guard let source = KernelSources.source(named: file, directory: self.options.kernelDirectory) else {
             throw OpenCLRuntimeError.missingKernelFile(file, available: KernelSources.fileNames)
         }
         let kernel = try CLKernel(program: program(source: source, file: file, options: options), name: name)
@@ -159,20 +195,31 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
 
     /// Enqueues `kernel` over `global` work-items (1 to 3 dimensions), in groups of `local`
     /// (nil lets the driver choose). A launch with zero work-items does nothing.
-    public func launch(_ kernel: CLKernel, global: [Int], local: [Int]? = nil, _ args: [KernelArg],
+    /// `args` name each argument as the kernel's parameter is named; with
+    /// `OpenCLOptions.checkSignatures`, a kernel's first launch checks them against it.
+    public func launch(_ kernel: CLKernel, global: [Int], local: [Int]? = nil, _ args: [(String, KernelArg)],
                        profileLabel: @autoclosure () -> String = "") throws {
         precondition((1...3).contains(global.count) && (local == nil || local!.count == global.count))
         if global.contains(0) { return }
         lock.lock()
         defer { lock.unlock() }
         launches += 1
-        for (index, arg) in args.enumerated() {
+        if options.checkSignatures {
+            let key = kernel.name + " " + kernel.program.options
+            if !checkedSignatures.contains(key) {
+                try checkSignature(kernel, args)
+                checkedSignatures.insert(key)
+            }
+        }
+        for (index, (_, arg)) in args.enumerated() {
             let status: cl_int
             switch arg {
             case .buffer(let buffer):
                 var mem: cl_mem? = buffer.handle
                 status = clSetKernelArg(kernel.handle, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
             case .int(var value):
+                status = clSetKernelArg(kernel.handle, cl_uint(index), 4, &value)
+            case .uint(var value):
                 status = clSetKernelArg(kernel.handle, cl_uint(index), 4, &value)
             case .float(var value):
                 status = clSetKernelArg(kernel.handle, cl_uint(index), 4, &value)
@@ -200,6 +247,45 @@ public final class OpenCLDevice: @unchecked Sendable {  // mutable state behind 
         try clCheck(
             status,
             "clEnqueueNDRangeKernel(\(kernel.name), global \(global), local \(local.map { "\($0)" } ?? "auto"))")
+    }
+
+    /// Compares the named arguments with the kernel's parameters as the compiler reports them.
+    func checkSignature(_ kernel: CLKernel, _ args: [(String, KernelArg)]) throws {
+        var count: cl_uint = 0
+        try clCheck(clGetKernelInfo(kernel.handle, cl_kernel_info(CL_KERNEL_NUM_ARGS), MemoryLayout<cl_uint>.size, &count, nil),
+                    "clGetKernelInfo(\(kernel.name), CL_KERNEL_NUM_ARGS)")
+        var parameters: [(name: String, type: String, addressSpace: cl_kernel_arg_address_qualifier)] = []
+        for index in 0..<cl_uint(count) {
+            func text(_ info: Int32) throws -> String {
+                var size = 0
+                try clCheck(clGetKernelArgInfo(kernel.handle, index, cl_kernel_arg_info(info), 0, nil, &size),
+                            "clGetKernelArgInfo(\(kernel.name), argument \(index))")
+                var bytes = [CChar](repeating: 0, count: max(size, 1))
+                try clCheck(clGetKernelArgInfo(kernel.handle, index, cl_kernel_arg_info(info), size, &bytes, nil),
+                            "clGetKernelArgInfo(\(kernel.name), argument \(index))")
+                return String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            var addressSpace = cl_kernel_arg_address_qualifier(0)
+            try clCheck(clGetKernelArgInfo(kernel.handle, index, cl_kernel_arg_info(CL_KERNEL_ARG_ADDRESS_QUALIFIER),
+                                           MemoryLayout<cl_kernel_arg_address_qualifier>.size, &addressSpace, nil),
+                        "clGetKernelArgInfo(\(kernel.name), argument \(index), CL_KERNEL_ARG_ADDRESS_QUALIFIER)")
+            parameters.append((try text(CL_KERNEL_ARG_NAME), try text(CL_KERNEL_ARG_TYPE_NAME).replacingOccurrences(of: " ", with: ""), addressSpace))
+        }
+        let signature = "\(kernel.name)(" + parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ") + ")"
+        guard parameters.count == args.count else {
+            throw OpenCLRuntimeError.signatureMismatch(
+                kernel: signature, reason: "the host passes \(args.count) arguments (\(args.map(\.0).joined(separator: ", "))), the kernel takes \(parameters.count)")
+        }
+        for (index, (parameter, (name, arg))) in zip(parameters, args).enumerated() {
+            guard parameter.name == name else {
+                throw OpenCLRuntimeError.signatureMismatch(
+                    kernel: signature, reason: "argument \(index) is '\(parameter.name)' in the kernel and '\(name)' on the host")
+            }
+            guard arg.fits(type: parameter.type, addressSpace: parameter.addressSpace) else {
+                throw OpenCLRuntimeError.signatureMismatch(
+                    kernel: signature, reason: "argument \(index) '\(name)' is \(parameter.type) in the kernel and \(arg.typeDescription) on the host")
+            }
+        }
     }
 
     /// Copies `bytes` to the start of `buffer` without waiting; the bytes are staged, so the

@@ -22,36 +22,38 @@ extension Device {
 
 
 
-    /// The OpenCL devices opened so far, by spec: each is opened once and shared.
+    /// The OpenCL devices opened so far, by spec and options: each is opened once and shared.
     private final class Registry: @unchecked Sendable {  // `opened` behind `lock`
+        struct Key: Hashable {
+            let spec: String
+            let options: OpenCLBackendOptions
+        }
         let lock = NSLock()
-        var opened: [String: Device] = [:]
+        var opened: [Key: Device] = [:]
     }
     private static let registry = Registry()
 
     /// The device that `spec` names: `cpu`, `opencl` (the first GPU, else the first OpenCL device)
-    /// or `opencl:P:D`; nil or empty means `SGAN_DEVICE`, else `opencl`. The same OpenCL device is
+    /// or `opencl:P:D`; nil or empty means `opencl`. The same OpenCL device with the same options is
     /// opened once and shared.
-    public static func select(_ spec: String? = nil) throws -> Device {
-        let environment = ProcessInfo.processInfo.environment["SGAN_DEVICE"]
-        let spec = [spec, environment, "opencl"].compactMap { $0 }.first { !$0.isEmpty }!
-            .trimmingCharacters(in: .whitespaces).lowercased()
+    public static func select(_ spec: String? = nil, options: OpenCLBackendOptions = OpenCLBackendOptions()) throws -> Device {
+        let spec = (spec.flatMap { $0.isEmpty ? nil : $0 } ?? "opencl").trimmingCharacters(in: .whitespaces).lowercased()
         if spec == "cpu" { return .cpu }
         registry.lock.lock()
         defer { registry.lock.unlock() }
-        if let device = registry.opened[spec] { return device }
+        if let device = registry.opened[Registry.Key(spec: spec, options: options)] { return device }
         let runtime: OpenCLDevice
         if spec == "opencl" {
-            runtime = try OpenCLDevice.openDefault()
+            runtime = try OpenCLDevice.openDefault(options: options.runtime)
         } else if let (p, d) = parseIndices(spec) {
-            runtime = try OpenCLDevice.open(platform: p, device: d)
+            runtime = try OpenCLDevice.open(platform: p, device: d, options: options.runtime)
         } else {
             let available = (try? CLPlatform.all().flatMap { try $0.devices() }.map(\.spec)) ?? []
             throw TensorError.unknownDevice(spec, valid: ["cpu", "opencl"] + available)
         }
-        let device = Device.opencl(runtime)
-        registry.opened[spec] = device
-        registry.opened[device.spec] = device
+        let device = Device.opencl(runtime, panelWidth: options.panelWidth, profile: options.profile)
+        registry.opened[Registry.Key(spec: spec, options: options)] = device
+        registry.opened[Registry.Key(spec: device.spec, options: options)] = device
         return device
     }
 
@@ -64,3 +66,26 @@ extension Device {
 }
 
 extension CLEvent: QueueMarker {}
+
+/// How `Device.select` opens OpenCL devices: the runtime's options and the kernel variants. The
+/// command-line tool fills it from the environment (`init(environment:)`); libraries never read it.
+public struct OpenCLBackendOptions: Sendable, Hashable {
+    public var runtime: OpenCLOptions
+    /// The kernel variants; nil: from the device's type (`SGAN_PROFILE_KIND=cpu|gpu`).
+    public var profile: OpenCLBackend.Profile?
+    /// Columns per panel of the CPU products, 16 or 32; nil: the device's choice (`SGAN_PANEL_WIDTH`).
+    public var panelWidth: Int?
+
+    public init(runtime: OpenCLOptions = OpenCLOptions(), profile: OpenCLBackend.Profile? = nil, panelWidth: Int? = nil) {
+        self.runtime = runtime
+        self.profile = profile
+        self.panelWidth = panelWidth
+    }
+
+    /// `SGAN_VERBOSE`, `SGAN_PROFILE`, `SGAN_KERNEL_DIR`, `SGAN_PROFILE_KIND` and `SGAN_PANEL_WIDTH`.
+    public init(environment: [String: String]) {
+        runtime = OpenCLOptions(environment: environment)
+        profile = environment["SGAN_PROFILE_KIND"].flatMap(OpenCLBackend.Profile.init(rawValue:))
+        panelWidth = environment["SGAN_PANEL_WIDTH"].flatMap { Int($0) }
+    }
+}

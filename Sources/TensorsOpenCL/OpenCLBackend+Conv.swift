@@ -9,12 +9,6 @@ extension ConvGeometry {
     func weight(group g: Int) -> MatrixLayout {
         MatrixLayout(offset: g * outPerGroup * rowsPerGroup, batchStride: 0, rowStride: rowsPerGroup, columnStride: 1)
     }
-
-    /// The im2col arguments after the output buffer.
-    func im2colArguments(_ x: CLBuffer, start: Int, count: Int) -> [KernelArg] {
-        [.buffer(x), .i(start * channels * height * width), .i(count), .i(channels), .i(height), .i(width),
-         .i(kh), .i(kw), .i(p.stride.y), .i(p.stride.x), .i(p.padding.y), .i(p.padding.x), .i(oh), .i(ow)]
-    }
 }
 
 extension OpenCLBackend {
@@ -44,11 +38,9 @@ extension OpenCLBackend {
             let panels = (c.spatial + panelWidth - 1) / panelWidth
             let panelBuffer = try allocate(count: chunk * panels * c.rows * panelWidth, dtype: x.dtype)
             let panelMem = storage(panelBuffer).mem
-            let im2col = try runtime.kernel("im2col_panels_f32", file: Self.convFile, options: panelOptions)
             for start in stride(from: 0, to: c.batch, by: chunk) {
                 let count = min(chunk, c.batch - start)
-                try runtime.launch(im2col, global: [c.rows, panels, count],
-                                   [.buffer(panelMem)] + c.im2colArguments(input, start: start, count: count))
+                try im2colF32(.panels, global: [c.rows, panels, count], out: panelMem, x: input, c, start: start, count: count)
                 for g in 0..<p.groups {
                     let layout = PanelLayout(offset: g * c.rowsPerGroup * panelWidth,
                                              batchStride: panels * c.rows * panelWidth, panelStride: c.rows * panelWidth)
@@ -61,10 +53,9 @@ extension OpenCLBackend {
         }
         let col = try allocate(count: chunk * c.rows * c.spatial, dtype: x.dtype)
         let colMem = storage(col).mem
-        let im2col = try runtime.kernel("im2col_f32", file: Self.convFile)
         for start in stride(from: 0, to: c.batch, by: chunk) {
             let count = min(chunk, c.batch - start)
-            try runtime.launch(im2col, global: [count * c.rows * c.oh], [.buffer(colMem)] + c.im2colArguments(input, start: start, count: count))
+            try im2colF32(.im2col, global: [count * c.rows * c.oh], out: colMem, x: input, c, start: start, count: count)
             for g in 0..<p.groups {
                 let image = MatrixLayout(offset: g * c.rowsPerGroup * c.spatial, batchStride: c.rows * c.spatial,
                                          rowStride: c.spatial, columnStride: 1)
@@ -96,7 +87,6 @@ extension OpenCLBackend {
         let (dxMem, weight, grad) = (storage(dx).mem, storage(transposed).mem, storage(g).mem)
         let col = try allocate(count: chunk * c.rows * c.spatial, dtype: g.dtype)
         let colMem = storage(col).mem
-        let col2im = try runtime.kernel("col2im_f32", file: Self.convFile)
         for start in stride(from: 0, to: c.batch, by: chunk) {
             let count = min(chunk, c.batch - start)
             for group in 0..<p.groups {
@@ -108,11 +98,8 @@ extension OpenCLBackend {
                            weight, weightT, grad, gradImage,
                            batch: count, m: c.rowsPerGroup, n: c.spatial, k: c.outPerGroup)
             }
-            try runtime.launch(
-                col2im, global: [count * c.channels * c.height],
-                [.buffer(dxMem), .i(start * c.channels * c.height * c.width), .buffer(colMem), .i(count),
-                 .i(c.channels), .i(c.height), .i(c.width), .i(c.kh), .i(c.kw), .i(p.stride.y), .i(p.stride.x),
-                 .i(p.padding.y), .i(p.padding.x), .i(c.oh), .i(c.ow)])
+            try col2imF32(global: [count * c.channels * c.height], dx: dxMem, dxOffset: start * c.channels * c.height * c.width,
+                          col: colMem, c, count: count)
         }
         return dx
     }
@@ -151,12 +138,11 @@ extension OpenCLBackend {
             let panels = (c.rowsPerGroup + panelWidth - 1) / panelWidth
             let panelBuffer = try allocate(count: p.groups * panels * panelWidth * chunk * c.spatial, dtype: x.dtype)
             let panelMem = storage(panelBuffer).mem
-            let im2col = try runtime.kernel("im2col_transposed_panels_f32", file: Self.convFile, options: panelOptions)
             for start in stride(from: 0, to: c.batch, by: chunk) {
                 let count = min(chunk, c.batch - start)
                 let k = count * c.spatial
-                try runtime.launch(im2col, global: [k, panels, p.groups],
-                                   [.buffer(panelMem)] + c.im2colArguments(storage(x).mem, start: start, count: count) + [.i(c.rowsPerGroup)])
+                try im2colF32(.transposedPanels, global: [k, panels, p.groups], out: panelMem, x: storage(x).mem, c,
+                              start: start, count: count)
                 for group in 0..<p.groups {
                     let gradRows = MatrixLayout(offset: (start * c.outChannels + group * c.outPerGroup) * c.spatial,
                                                 batchStride: 0, rowStride: c.spatial, columnStride: 1)
@@ -172,11 +158,10 @@ extension OpenCLBackend {
         let col = try allocate(count: chunk * c.rows * c.spatial, dtype: x.dtype)
         let permuted = try allocate(count: chunk * c.outChannels * c.spatial, dtype: x.dtype)
         let (colMem, permutedMem) = (storage(col).mem, storage(permuted).mem)
-        let im2col = try runtime.kernel("im2col_transposed_f32", file: Self.convFile)
         for start in stride(from: 0, to: c.batch, by: chunk) {
             let count = min(chunk, c.batch - start)
             let k = count * c.spatial
-            try runtime.launch(im2col, global: [count * c.spatial], [.buffer(colMem)] + c.im2colArguments(storage(x).mem, start: start, count: count))
+            try im2colF32(.transposed, global: [count * c.spatial], out: colMem, x: storage(x).mem, c, start: start, count: count)
             // g[start ..< start+count] as [O, count, spatial].
             try copy(g, offset: start * c.outChannels * c.spatial,
                      strides: [c.spatial, c.outChannels * c.spatial, 1], shape: [c.outChannels, count, c.spatial],

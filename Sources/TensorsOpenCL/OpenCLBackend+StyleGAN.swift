@@ -9,33 +9,31 @@ extension OpenCLBackend {
 
     public func biasAct(_ x: Storage, shape: [Int], bias: Storage?, _ p: BiasActParameters) throws -> Storage {
         let out = try allocate(count: x.count, dtype: x.dtype)
-        let kernel = try runtime.kernel("bias_act_f32", file: Self.biasActFile, options: "-DACT(v,alpha)=\(p.activation.cl)")
         let planeSize = Shape.count(Array(shape.dropFirst(2)))
-        try runtime.launch(
-            kernel, global: [planeSize, planeSize == 0 ? 0 : x.count / planeSize],
-            [.buffer(storage(out).mem), .buffer(storage(x).mem), .buffer(storage(bias ?? x).mem), .i(bias == nil ? 0 : 1),
-             .i(shape[1]), .i(planeSize),
-             .float(Float(p.alpha)), .float(Float(p.gain)), .float(Float(p.clamp ?? -1))])
+        try biasActF32(activation: p.activation, global: [planeSize, planeSize == 0 ? 0 : x.count / planeSize],
+                       y: storage(out).mem, x: storage(x).mem, b: storage(bias ?? x).mem, hasBias: bias != nil,
+                       channels: shape[1], planeSize: planeSize, alpha: Float(p.alpha), gain: Float(p.gain),
+                       clampValue: Float(p.clamp ?? -1))
         return out
     }
 
     public func biasActGrad(_ dy: Storage, output y: Storage, _ p: BiasActParameters) throws -> Storage {
         let out = try allocate(count: dy.count, dtype: dy.dtype)
-        let kernel = try runtime.kernel("bias_act_grad_f32", file: Self.biasActFile, options: "-DSLOPE(y,alpha)=\(p.activation.slopeCL)")
-        try runtime.launch(
-            kernel, global: [dy.count],
-            [.buffer(storage(out).mem), .buffer(storage(dy).mem), .buffer(storage(y).mem), .i(dy.count),
-             .float(Float(p.alpha)), .float(Float(p.gain)),
-             .float(Float(p.clamp ?? -1))])
+        try biasActGradF32(activation: p.activation, dx: storage(out).mem, dy: storage(dy).mem, y: storage(y).mem, n: dy.count,
+                           alpha: Float(p.alpha), gain: Float(p.gain), clampValue: Float(p.clamp ?? -1))
         return out
     }
 
-    /// The arguments that upfirdn2d_f32 and its adjoint share, after their two buffers.
-    func upfirdn2dArguments(_ filter: Storage, filterShape: [Int], inputShape: [Int], _ p: UpFirDn2dParameters) -> [KernelArg] {
+    /// `upfirdn2d_f32` or `upfirdn2d_adjoint_f32` over `count` outputs: `out` from `x`, both of the
+    /// forward's input shape `inputShape` and output size.
+    func upfirdn2d(adjoint: Bool, count: Int, out: Storage, _ x: Storage, filter: Storage, filterShape: [Int], inputShape: [Int],
+                   _ p: UpFirDn2dParameters) throws {
         let (oh, ow) = p.outputSize(height: inputShape[2], width: inputShape[3],
                                     filterHeight: filterShape[0], filterWidth: filterShape[1])
-        return [.buffer(storage(filter).mem), .i(inputShape[0] * inputShape[1]), .i(inputShape[2]), .i(inputShape[3]),
-                .i(p.padding.y0), .i(p.padding.x0), .i(oh), .i(ow), .float(Float(p.gain))]
+        try upfirdn2dF32(adjoint: adjoint, options: upfirdn2dOptions(filterShape: filterShape, p), global: [count],
+                         out: storage(out).mem, x: storage(x).mem, f: storage(filter).mem, planes: inputShape[0] * inputShape[1],
+                         h: inputShape[2], w: inputShape[3], padY0: p.padding.y0, padX0: p.padding.x0, oh: oh, ow: ow,
+                         gain: Float(p.gain))
     }
 
     /// The build options of upfirdn2d_f32 and its adjoint: filter size and factors as constants.
@@ -47,13 +45,10 @@ extension OpenCLBackend {
     /// filter size.
     func fir2d(into out: Storage, _ x: Storage, planes: Int, height: Int, width: Int, filter: Storage, filterShape: [Int],
                flip: Bool, pad: (y: Int, x: Int), outputSize: (height: Int, width: Int), gain: Double) throws {
-        let kernel = try runtime.kernel(
-            "upfirdn2d_fir_f32", file: Self.upfirdn2dFile,
-            options: "-DFIR_H=\(filterShape[0]) -DFIR_W=\(filterShape[1]) -DFLIP=\(flip ? 1 : 0)")
-        try runtime.launch(
-            kernel, global: [(outputSize.width + 15) / 16, outputSize.height, planes],
-            [.buffer(storage(out).mem), .buffer(storage(x).mem), .buffer(storage(filter).mem), .i(height), .i(width),
-             .i(pad.y), .i(pad.x), .i(outputSize.height), .i(outputSize.width), .float(Float(gain))])
+        try upfirdn2dFirF32(options: "-DFIR_H=\(filterShape[0]) -DFIR_W=\(filterShape[1]) -DFLIP=\(flip ? 1 : 0)",
+                            global: [(outputSize.width + 15) / 16, outputSize.height, planes], out: storage(out).mem,
+                            x: storage(x).mem, f: storage(filter).mem, h: height, w: width, padY0: pad.y, padX0: pad.x,
+                            oh: outputSize.height, ow: outputSize.width, gain: Float(gain))
     }
 
     public func upfirdn2d(_ x: Storage, shape: [Int], filter: Storage, filterShape: [Int],
@@ -66,10 +61,7 @@ extension OpenCLBackend {
                       filterShape: filterShape, flip: true, pad: (p.padding.y0, p.padding.x0), outputSize: (oh, ow), gain: p.gain)
             return out
         }
-        let kernel = try runtime.kernel("upfirdn2d_f32", file: Self.upfirdn2dFile,
-                                        options: upfirdn2dOptions(filterShape: filterShape, p))
-        try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(x).mem)]
-                           + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: shape, p))
+        try upfirdn2d(adjoint: false, count: count, out: out, x, filter: filter, filterShape: filterShape, inputShape: shape, p)
         return out
     }
 
@@ -85,30 +77,20 @@ extension OpenCLBackend {
                       outputSize: (inputShape[2], inputShape[3]), gain: p.gain)
             return out
         }
-        let kernel = try runtime.kernel("upfirdn2d_grad_f32", file: Self.upfirdn2dFile,
-                                        options: upfirdn2dOptions(filterShape: filterShape, p))
-        try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .buffer(storage(dy).mem)]
-                           + upfirdn2dArguments(filter, filterShape: filterShape, inputShape: inputShape, p))
+        try upfirdn2d(adjoint: true, count: count, out: out, dy, filter: filter, filterShape: filterShape, inputShape: inputShape, p)
         return out
     }
 
     public func randomNormal(count: Int, seed: UInt64, offset: UInt64, dtype: DType) throws -> Storage {
         let out = try allocate(count: count, dtype: dtype)
-        let kernel = try runtime.kernel("randn_f32", file: Self.randomFile)
-        func word(_ v: UInt64, _ shift: UInt64) -> KernelArg { .int(Int32(bitPattern: UInt32(truncatingIfNeeded: v >> shift))) }
-        try runtime.launch(
-            kernel, global: [(count + 3) / 4],
-            [.buffer(storage(out).mem), .i(count), word(seed, 0), word(seed, 32), word(offset, 0), word(offset, 32)])
+        try randnF32(out: storage(out).mem, n: count, seed: seed, offset: offset)
         return out
     }
 
     public func adamStep(parameter: Storage, gradient: Storage, m: Storage, v: Storage, _ step: AdamStep) throws {
-        let kernel = try runtime.kernel("adam_f32", file: Self.adamFile)
         let (c1, c2) = step.corrections
-        try runtime.launch(
-            kernel, global: [parameter.count],
-            [.buffer(storage(parameter).mem), .buffer(storage(gradient).mem), .buffer(storage(m).mem),
-             .buffer(storage(v).mem), .i(parameter.count), .float(Float(step.learningRate)), .float(Float(step.beta1)),
-             .float(Float(step.beta2)), .float(Float(step.epsilon)), .float(Float(c1)), .float(Float(c2))])
+        try adamF32(p: storage(parameter).mem, g: storage(gradient).mem, m: storage(m).mem, v: storage(v).mem, n: parameter.count,
+                    lr: Float(step.learningRate), beta1: Float(step.beta1), beta2: Float(step.beta2), eps: Float(step.epsilon),
+                    correction1: Float(c1), correction2: Float(c2))
     }
 }

@@ -41,7 +41,7 @@ public final class OpenCLBackend: Backend {
     public let im2colLimit: Int
 
     /// Columns per panel of `matmul_panels_f32`'s B: 32 on CPUs with 16-wide float vectors
-    /// (AVX-512), else 16 (see Kernels/matmul.cl). `SGAN_PANEL_WIDTH=16|32` overrides the choice.
+    /// (AVX-512), else 16 (see Kernels/matmul.cl). `OpenCLBackendOptions.panelWidth` overrides the choice.
     public let panelWidth: Int
 
     /// Which kernel variants the device gets: `cpu` (register-blocked panels sized by the vector
@@ -49,12 +49,10 @@ public final class OpenCLBackend: Backend {
     public enum Profile: String, Sendable {
         case cpu, gpu
 
-        /// The profile for `device`: `SGAN_PROFILE_KIND=cpu|gpu` when set (so the GPU path is
-        /// checked on CPU runtimes too), else from the device's type: CPUs get `cpu`, GPUs and
-        /// accelerators `gpu`.
+        /// The profile for `device`, from its type: CPUs get `cpu`, GPUs and accelerators `gpu`
+        /// (`OpenCLBackendOptions.profile` forces one, so that the GPU path is checked on CPU runtimes too).
         static func choose(for device: CLDevice) -> Profile {
-            if let forced = ProcessInfo.processInfo.environment["SGAN_PROFILE_KIND"].flatMap(Profile.init(rawValue:)) { return forced }
-            return device.typeName == "cpu" ? .cpu : .gpu
+            device.typeName == "cpu" ? .cpu : .gpu
         }
     }
     public let profile: Profile
@@ -66,8 +64,7 @@ public final class OpenCLBackend: Backend {
         self.profile = profile
         self.name = "\(runtime.device.spec) \(runtime.device.name)" + (profile == .gpu && runtime.device.typeName == "cpu" ? " (GPU profile)" : "")
         self.maxWorkGroupSize = runtime.device.maxWorkGroupSize
-        let requested = panelWidth ?? ProcessInfo.processInfo.environment["SGAN_PANEL_WIDTH"].flatMap { Int($0) }
-        self.panelWidth = requested == 16 || requested == 32 ? requested! : Self.defaultPanelWidth(runtime.device)
+        self.panelWidth = panelWidth == 16 || panelWidth == 32 ? panelWidth! : Self.defaultPanelWidth(runtime.device)
     }
 
     /// 32 on a CPU device whose native float vector holds 16 lanes and whose host has AVX-512
@@ -128,18 +125,13 @@ public final class OpenCLBackend: Backend {
 
     public func fill(_ value: Double, count: Int, dtype: DType) throws -> Storage {
         let out = try allocate(count: count, dtype: dtype)
-        let kernel = try runtime.kernel("fill_f32", file: Self.copyFile)
-        try runtime.launch(kernel, global: [count], [.buffer(storage(out).mem), .i(count), .float(Float(value))])
+        try fillF32(out: storage(out).mem, n: count, value: Float(value))
         return out
     }
 
     public func unary(_ op: UnaryOp, _ x: Storage, p0: Double, p1: Double) throws -> Storage {
         let out = try allocate(count: x.count, dtype: x.dtype)
-        let kernel = try runtime.kernel(
-            "unary_f32", file: Self.elementwise, options: "-DUNARY_OP(x,p0,p1)=\(op.definition.cl)")
-        try runtime.launch(
-            kernel, global: [x.count],
-            [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(x.count), .float(Float(p0)), .float(Float(p1))])
+        try unaryF32(op: op.definition.cl, out: storage(out).mem, x: storage(x).mem, n: x.count, p0: Float(p0), p1: Float(p1))
         return out
     }
 
@@ -149,13 +141,10 @@ public final class OpenCLBackend: Backend {
         let out = try allocate(count: count, dtype: a.dtype)
         let merged = Shape.collapse(shape, [aStrides, bStrides])
         try checkRank(merged.shape, "binary \(op.rawValue)")
-        let kernel = try runtime.kernel("binary_f32", file: Self.elementwise, options: "-DBINARY_OP(a,b)=\(op.definition.cl)")
-        try runtime.launch(
-            kernel, global: Self.innermostFirst(merged.shape),
-            [.buffer(storage(out).mem), .buffer(storage(a).mem), .buffer(storage(b).mem),
-             .i(merged.shape.count), .ints(merged.shape.reversed()), .ints(merged.strides[0].reversed()),
-             .ints(merged.strides[1].reversed())],
-            profileLabel: "\(merged.shape) a\(merged.strides[0]) b\(merged.strides[1])")
+        try binaryF32(op: op.definition.cl, global: Self.innermostFirst(merged.shape), out: storage(out).mem, a: storage(a).mem,
+                      b: storage(b).mem, rank: merged.shape.count, shape8: merged.shape.reversed(),
+                      aStride8: merged.strides[0].reversed(), bStride8: merged.strides[1].reversed(),
+                      profileLabel: "\(merged.shape) a\(merged.strides[0]) b\(merged.strides[1])")
         return out
     }
 
@@ -175,28 +164,21 @@ public final class OpenCLBackend: Backend {
         // A work-item per output where that keeps the cores busy and reads memory in order: short
         // reductions, contiguous kept axes, and on a CPU any reduction of moderate length.
         let serialLength = reducedCount <= 64 || (reducedCount <= 4096 && (kept.strides[0].last == 1 || isCPU))
+        // Shapes and strides innermost axis first, as the strided kernels take them.
+        let views = ReduceViews(reducedCount: reducedCount, kept: (kept.shape.reversed(), kept.strides[0].reversed()),
+                                reduced: (reduced.shape.reversed(), reduced.strides[0].reversed()))
         if outCount >= 256 && serialLength {
-            try runtime.launch(
-                try runtime.kernel("reduce_serial_f32", file: Self.reduceFile, options: options), global: [outCount],
-                [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(reducedCount),
-                 .i(kept.shape.count), .ints(kept.shape), .ints(kept.strides[0]),
-                 .i(reduced.shape.count), .ints(reduced.shape), .ints(reduced.strides[0]),
-                 .float(Float(scale)), .i(outCount)],
-                profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
+            try reduceSerialF32(options: options, out: storage(out).mem, in: storage(x).mem, views, scale: Float(scale),
+                                outCount: outCount, profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
             return out
         }
         var group = 1
         while group < min(reducedCount, 256) { group *= 2 }
         group = min(group, maxWorkGroupSize)
         while group & (group - 1) != 0 { group &= group - 1 }  // a power of two for the tree
-        let kernel = try runtime.kernel("reduce_f32", file: Self.reduceFile, options: options)
-        try runtime.launch(
-            kernel, global: [outCount * group], local: [group],
-            [.buffer(storage(out).mem), .buffer(storage(x).mem), .i(reducedCount),
-             .i(kept.shape.count), .ints(kept.shape), .ints(kept.strides[0]),
-             .i(reduced.shape.count), .ints(reduced.shape), .ints(reduced.strides[0]),
-             .float(Float(scale)), .local(bytes: group * 4)],
-            profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
+        try reduceF32(options: options, global: [outCount * group], local: [group], out: storage(out).mem, in: storage(x).mem,
+                      views, scale: Float(scale), scratchBytes: group * 4,
+                      profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
         return out
     }
 
@@ -204,13 +186,10 @@ public final class OpenCLBackend: Backend {
                      into out: Storage, outOffset: Int, outStrides: [Int]) throws {
         let merged = Shape.collapse(shape, [outStrides, strides])
         try checkRank(merged.shape, "copy")
-        let kernel = try runtime.kernel("copy_strided_f32", file: Self.copyFile)
-        try runtime.launch(
-            kernel, global: Self.innermostFirst(merged.shape),
-            [.buffer(storage(out).mem), .i(outOffset), .ints(merged.strides[0].reversed()),
-             .buffer(storage(x).mem), .i(offset), .ints(merged.strides[1].reversed()),
-             .i(merged.shape.count), .ints(merged.shape.reversed())],
-            profileLabel: "\(merged.shape) out\(merged.strides[0]) in\(merged.strides[1])")
+        try copyStridedF32(global: Self.innermostFirst(merged.shape), out: storage(out).mem, outOffset: outOffset,
+                           outStride8: merged.strides[0].reversed(), in: storage(x).mem, inOffset: offset,
+                           inStride8: merged.strides[1].reversed(), rank: merged.shape.count, shape8: merged.shape.reversed(),
+                           profileLabel: "\(merged.shape) out\(merged.strides[0]) in\(merged.strides[1])")
     }
 
     public func matmul(_ a: Storage, _ aLayout: MatrixLayout, _ b: Storage, _ bLayout: MatrixLayout,
@@ -233,37 +212,25 @@ public final class OpenCLBackend: Backend {
                 accumulate: Bool = false) throws {
         // Built only when profiling (launch takes the label as an autoclosure).
         func label() -> String { "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)\(bLayout.columnStride == 1 ? "" : "ᵀ")]" }
-        let aArguments: [KernelArg] = [.buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride)]
         if !isCPU {
             // The GPU profile: local-memory tiles, 16x16 work-groups.
-            try runtime.launch(
-                try runtime.kernel("matmul_tiled_f32", file: Self.matmulFile),
-                global: [(n + 15) / 16 * 16, (m + 15) / 16 * 16, batch], local: [16, 16, 1],
-                [.buffer(c), .i(offset), .i(batchStride)] + aArguments +
-                [.buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride), .i(bLayout.columnStride),
-                 .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
-                profileLabel: label())
+            try matmulF32(tiled: true, global: [(n + 15) / 16 * 16, (m + 15) / 16 * 16, batch], local: [16, 16, 1],
+                          c: c, cOffset: offset, cBatchStride: batchStride, a: a, aLayout, b: b, bLayout,
+                          m: m, n: n, k: k, accumulate: accumulate, profileLabel: label())
             return
         }
         guard m >= Self.panelMinimumRows else {
-            let kernel = try runtime.kernel("matmul_f32", file: Self.matmulFile)
-            try runtime.launch(
-                kernel, global: [(m + 3) / 4, (n + 15) / 16, batch],
-                [.buffer(c), .i(offset), .i(batchStride)] + aArguments +
-                [.buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride), .i(bLayout.columnStride),
-                 .i(m), .i(n), .i(k), .i(accumulate ? 1 : 0)],
-                profileLabel: label())
+            try matmulF32(tiled: false, global: [(m + 3) / 4, (n + 15) / 16, batch], local: nil,
+                          c: c, cOffset: offset, cBatchStride: batchStride, a: a, aLayout, b: b, bLayout,
+                          m: m, n: n, k: k, accumulate: accumulate, profileLabel: label())
             return
         }
         let panels = (n + panelWidth - 1) / panelWidth
         let packedBatches = bLayout.batchStride == 0 ? 1 : batch
         let packed = try allocate(count: max(1, packedBatches * panels * panelWidth * k), dtype: .float32)
         let packedMem = storage(packed).mem
-        try runtime.launch(
-            try runtime.kernel("pack_panels_f32", file: Self.matmulFile, options: panelOptions), global: [k, panels, packedBatches],
-            [.buffer(packedMem), .buffer(b), .i(bLayout.offset), .i(bLayout.batchStride), .i(bLayout.rowStride),
-             .i(bLayout.columnStride), .i(n), .i(k)],
-            profileLabel: "\(packedBatches)x[\(k)x\(n)]")
+        try packPanelsF32(global: [k, panels, packedBatches], bp: packedMem, b: b, bLayout, n: n, k: k,
+                          profileLabel: "\(packedBatches)x[\(k)x\(n)]")
         let layout = PanelLayout(offset: 0, batchStride: bLayout.batchStride == 0 ? 0 : panels * panelWidth * k,
                                  panelStride: k * panelWidth)
         try matmul(into: c, offset: offset, batchStride: batchStride, a, aLayout, panels: packedMem, layout,
@@ -284,14 +251,11 @@ public final class OpenCLBackend: Backend {
     func matmul(into c: CLBuffer, offset: Int, batchStride: Int, _ a: CLBuffer, _ aLayout: MatrixLayout,
                 panels: CLBuffer, _ layout: PanelLayout, batch: Int, m: Int, n: Int, k: Int,
                 segments: (length: Int, stride: Int)? = nil, accumulate: Bool = false) throws {
-        try runtime.launch(
-            try runtime.kernel("matmul_panels_f32", file: Self.matmulFile, options: panelOptions),
-            global: [(m + 3) / 4, (n + panelWidth - 1) / panelWidth, batch],
-            [.buffer(c), .i(offset), .i(batchStride),
-             .buffer(a), .i(aLayout.offset), .i(aLayout.batchStride), .i(aLayout.rowStride), .i(aLayout.columnStride),
-             .buffer(panels), .i(layout.offset), .i(layout.batchStride), .i(layout.panelStride),
-             .i(m), .i(n), .i(k), .i(segments?.length ?? max(k, 1)), .i(segments?.stride ?? 0), .i(accumulate ? 1 : 0)],
-            profileLabel: "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)]")
+        try matmulPanelsF32(global: [(m + 3) / 4, (n + panelWidth - 1) / panelWidth, batch], c: c, cOffset: offset,
+                            cBatchStride: batchStride, a: a, aLayout, bp: panels, bpOffset: layout.offset,
+                            bpBatchStride: layout.batchStride, bpPanelStride: layout.panelStride, m: m, n: n, k: k,
+                            kSegment: segments?.length ?? max(k, 1), aSegmentStride: segments?.stride ?? 0, accumulate: accumulate,
+                            profileLabel: "\(batch)x[\(m)x\(k)\(aLayout.columnStride == 1 ? "" : "ᵀ")]·[\(k)x\(n)]")
     }
 
     public func synchronize() throws { try runtime.finish() }

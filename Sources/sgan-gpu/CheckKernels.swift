@@ -9,7 +9,7 @@ struct CheckKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-kernels",
         abstract: "Check every kernel on a device against the CPU reference.",
-        discussion: "Prints one row per check (max error, tolerance) and ends with 'N passed, M failed'; exits non-zero when any check fails.")
+        discussion: "Prints one row per check (max error, tolerance) and ends with 'N passed, M failed'; exits non-zero when any check fails. Every kernel launched is also checked against its signature (clGetKernelArgInfo): the host's argument names, order and types.")
 
     @OptionGroup var options: DeviceOptions
 
@@ -17,7 +17,7 @@ struct CheckKernels: ParsableCommand {
     var filter: String?
 
     func run() throws {
-        let device = try Device.select(options.device)
+        let device = try options.selected(checkSignatures: true)
         print("checking kernels on \(device) against \(Device.cpu)")
         if device.isReference { print("note: the device under test is the reference itself; choose --device opencl to test kernels") }
         let checks = KernelChecks.all.filter { check in filter.map { check.name.contains($0) } ?? true }
@@ -29,6 +29,10 @@ struct CheckKernels: ParsableCommand {
             let result = Parity.run(check, on: device)
             print(Parity.row(result))
             if result.passed { passed += 1 } else { failed += 1 }
+        }
+        if let runtime = device.openCL {
+            let kernels = runtime.checkedKernels
+            print("signatures: \(kernels.count) kernels' arguments match their parameters (clGetKernelArgInfo)")
         }
         print("\(passed) passed, \(failed) failed")
         if failed > 0 { throw ExitCode.failure }

@@ -94,10 +94,14 @@ struct DeviceOptions: ParsableArguments {
     @Flag(help: "Run every op also on the CPU reference and stop at the first op whose results differ (slow; to check a device or driver). Also SGAN_VALIDATE_WITH_CPU=1.")
     var validate = false
 
-    /// The device chosen, validated against the CPU reference when asked.
-    func selected() throws -> Device {
-        let device = try Device.select(self.device)
-        let fromEnvironment = ProcessInfo.processInfo.environment["SGAN_VALIDATE_WITH_CPU"] == "1"
-        return validate || fromEnvironment ? Device.validating(device) : device
+    /// The device chosen, validated against the CPU reference when asked. The environment is read
+    /// here, once, for every command: `SGAN_DEVICE`, `SGAN_VALIDATE_WITH_CPU` and the OpenCL options
+    /// (`OpenCLBackendOptions(environment:)`); `checkSignatures` turns on the kernel signature checks.
+    func selected(checkSignatures: Bool = false) throws -> Device {
+        let environment = ProcessInfo.processInfo.environment
+        var options = OpenCLBackendOptions(environment: environment)
+        options.runtime.checkSignatures = checkSignatures
+        let device = try Device.select(self.device ?? environment["SGAN_DEVICE"], options: options)
+        return validate || environment["SGAN_VALIDATE_WITH_CPU"] == "1" ? Device.validating(device) : device
     }
 }

@@ -83,7 +83,7 @@ struct OpenCLDeviceTests {
         #expect(back == values)
 
         let fill = try runtime.kernel("fill_f32", file: "copy.cl")
-        try runtime.launch(fill, global: [33], [.buffer(buffer.buffer), .i(33), .float(2.5)])
+        try runtime.launch(fill, global: [33], [("out", .buffer(buffer.buffer)), ("n", .i(33)), ("value", .float(2.5))])
         try back.withUnsafeMutableBytes { try runtime.read(buffer.buffer, into: $0) }
         #expect(back == [Float](repeating: 2.5, count: 33) + values[33...])
     }
@@ -106,10 +106,33 @@ struct OpenCLDeviceTests {
         let buffer = try runtime.pool.buffer(byteCount: 64)
         // A work-group larger than any device allows: the error names the kernel and the sizes.
         #expect {
-            try runtime.launch(fill, global: [1 << 21], local: [1 << 21], [.buffer(buffer.buffer), .i(7), .float(0)])
+            try runtime.launch(fill, global: [1 << 21], local: [1 << 21], [("out", .buffer(buffer.buffer)), ("n", .i(7)), ("value", .float(0))])
         } throws: { error in
             "\(error)".contains("clEnqueueNDRangeKernel(fill_f32") && "\(error)".contains("local [2097152]")
         }
+    }
+
+    /// With signature checks on, a launch whose arguments are misnamed, of the wrong type or too few
+    /// is refused before it runs, naming the kernel's signature and the argument.
+    @Test func signatureChecksCatchWrongArguments() throws {
+        let checked = try OpenCLDevice(device: runtime.device, options: OpenCLOptions(checkSignatures: true))
+        let fill = try checked.kernel("fill_f32", file: "copy.cl")
+        let buffer = try checked.pool.buffer(byteCount: 64)
+        let wrong: [[(String, KernelArg)]] = [
+            [("out", .buffer(buffer.buffer)), ("value", .float(1)), ("n", .i(4))],  // swapped
+            [("out", .buffer(buffer.buffer)), ("n", .float(4)), ("value", .float(1))],  // float for int
+            [("out", .buffer(buffer.buffer)), ("n", .i(4))],  // too few
+        ]
+        for args in wrong {
+            do {
+                try checked.launch(fill, global: [4], args)
+                Issue.record("launch with \(args.map(\.0)) was not refused")
+            } catch OpenCLRuntimeError.signatureMismatch(let kernel, _) {
+                #expect(kernel == "fill_f32(float* out, int n, float value)")
+            }
+        }
+        try checked.launch(fill, global: [4], [("out", .buffer(buffer.buffer)), ("n", .i(4)), ("value", .float(1))])
+        #expect(checked.checkedKernels == ["fill_f32"])
     }
 }
 

@@ -5,10 +5,11 @@ import Tensors
 import TensorsOpenCL
 import Testing
 
-/// The OpenCL device under test, or nil (with the reason printed) when no platform exists.
+/// The OpenCL device under test, or nil (with the reason printed) when no platform exists. Its
+/// runtime checks every launch against the kernel's signature (`clGetKernelArgInfo`).
 let openCL: Device? = {
     do {
-        return try Device.select("opencl")
+        return try Device.select("opencl", options: OpenCLBackendOptions(runtime: OpenCLOptions(checkSignatures: true)))
     } catch {
         print("OpenCL parity tests skipped: \(error)")
         return nil
@@ -36,8 +37,25 @@ struct KernelParityTests {
         #expect(result.passed, "GPU profile: \(result.failure ?? "")")
     }
 
-    @Test func everyKernelIsChecked() throws {
-        #expect(Set(KernelChecks.names).count == KernelChecks.names.count, "check names repeat")
+    /// Every kernel's wrapper matches the kernel's parameters (names, order, types, address
+    /// spaces): the parity tests launch them all on a runtime that checks each first launch;
+    /// kernels not launched yet here are launched by their checks on both profiles.
+    @Test func everyKernelWrapperMatchesItsSignature() throws {
+        let runtime = try #require(openCL?.openCL)
+        let kernels = try Self.kernelNames()
+        for kernel in kernels where !runtime.checkedKernels.contains(kernel) {
+            for check in KernelChecks.all where check.name.split(separator: " ").first.map(String.init) == kernel {
+                for profile in [OpenCLBackend.Profile.cpu, .gpu] {
+                    _ = Parity.run(check, on: Device.opencl(runtime, profile: profile))
+                }
+            }
+        }
+        let missing = Set(kernels).subtracting(runtime.checkedKernels)
+        #expect(missing.isEmpty, "kernels whose launches were never checked against their signature: \(missing.sorted())")
+    }
+
+    /// The `__kernel` functions of every kernel file.
+    static func kernelNames() throws -> [String] {
         var kernels: [String] = []
         for file in KernelSources.fileNames {
             let source = try #require(KernelSources.source(named: file))
@@ -45,7 +63,13 @@ struct KernelParityTests {
                 kernels.append(String(line.dropFirst("__kernel void ".count).prefix { $0 != "(" }))
             }
         }
-        #expect(kernels.count >= 14)
+        return kernels
+    }
+
+    @Test func everyKernelIsChecked() throws {
+        #expect(Set(KernelChecks.names).count == KernelChecks.names.count, "check names repeat")
+        let kernels = try Self.kernelNames()
+        #expect(kernels.count >= 24)
         for kernel in kernels {
             #expect(KernelChecks.names.contains { $0.split(separator: " ").first.map(String.init) == kernel },
                     "kernel \(kernel) has no check")
