@@ -12,10 +12,10 @@ public struct PNGImage: Equatable {
 
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) throws {
         guard [1, 3, 4].contains(channels) else {
-            throw PNGError(path: nil, message: "\(channels) channels; PNG images here have 1, 3 or 4")
+            throw PNGError.unsupportedChannels(channels)
         }
         guard width > 0, height > 0, pixels.count == width * height * channels else {
-            throw PNGError(path: nil, message: "\(pixels.count) bytes for a \(width)x\(height) image of \(channels) channels")
+            throw PNGError.pixelCount(bytes: pixels.count, width: width, height: height, channels: channels)
         }
         self.width = width
         self.height = height
@@ -34,7 +34,7 @@ public struct PNGImage: Equatable {
     /// Reads a PNG file, converted to `channels` channels (nil keeps gray as 1, colour as 3, alpha as 4).
     public static func read(path: String, channels: Int? = nil) throws -> PNGImage {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PNGError(path: path, message: "cannot read the file")
+            throw PNGError.unreadableFile(path: path)
         }
         return try decode(data, channels: channels, name: path)
     }
@@ -44,22 +44,22 @@ public struct PNGImage: Equatable {
         var image = png_image()
         image.version = sgan_png_image_version
         let began = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-        guard began != 0 else { throw PNGError(path: name, message: message(of: &image)) }
+        guard began != 0 else { throw PNGError.libpng(path: name, message: message(of: &image)) }
         defer { png_image_free(&image) }
         let stored = image.format
         let own = (stored & 0x01 != 0 ? 1 : 0) + (stored & 0x02 != 0 ? 3 : 1)  // alpha flag + colour flag
         let want = channels ?? (own == 2 ? 4 : own)
-        guard [1, 3, 4].contains(want) else { throw PNGError(path: name, message: "cannot convert to \(want) channels") }
+        guard [1, 3, 4].contains(want) else { throw PNGError.cannotConvert(path: name, channels: want) }
         image.format = format(channels: want)
         let (width, height) = (Int(image.width), Int(image.height))
         // Refuse sizes that would need gigabytes before allocating (a corrupt header can claim 2^31 × 2^31).
         guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16, width * height * want <= 1 << 30 else {
-            throw PNGError(path: name, message: "claims a \(width)x\(height) image, larger than this loader accepts (65536x65536, 1 GiB)")
+            throw PNGError.tooLarge(path: name, width: width, height: height)
         }
         var pixels = [UInt8](repeating: 0, count: sgan_png_image_size(&image))
         let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard finished != 0, sgan_png_image_failed(&image) == 0 else {
-            throw PNGError(path: name, message: message(of: &image))
+            throw PNGError.libpng(path: name, message: message(of: &image))
         }
         return try PNGImage(width: width, height: height, channels: want, pixels: pixels)
     }
@@ -79,12 +79,12 @@ public struct PNGImage: Equatable {
         guard written != 0 else {
             let text = PNGImage.message(of: &image)
             try? FileManager.default.removeItem(atPath: temporary)
-            throw PNGError(path: path, message: text)
+            throw PNGError.libpng(path: path, message: text)
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
-            throw PNGError(path: path, message: "cannot move the written file into place: \(reason)")
+            throw PNGError.renameFailed(path: path, reason: reason)
         }
     }
 
@@ -95,10 +95,52 @@ public struct PNGImage: Equatable {
     }
 }
 
-/// A PNG that could not be read or written, with the file and libpng's message.
-public struct PNGError: Error, CustomStringConvertible {
-    public let path: String?
-    public let message: String
+/// A PNG that could not be made, read or written: the file (nil for an image in memory) and what
+/// is wrong.
+public enum PNGError: Error, CustomStringConvertible, Equatable {
+    /// A channel count other than 1, 3 or 4.
+    case unsupportedChannels(Int)
+    /// Pixel bytes that do not fill a `width`×`height` image of `channels` channels (or a size below 1).
+    case pixelCount(bytes: Int, width: Int, height: Int, channels: Int)
+    /// The file cannot be read.
+    case unreadableFile(path: String)
+    /// libpng refused the data or the file, with its message.
+    case libpng(path: String?, message: String)
+    /// A conversion to a channel count other than 1, 3 or 4.
+    case cannotConvert(path: String?, channels: Int)
+    /// A header claiming an image over 65536×65536 or 1 GiB.
+    case tooLarge(path: String?, width: Int, height: Int)
+    /// The written temporary file cannot be renamed onto the file.
+    case renameFailed(path: String, reason: String)
+
+    /// The file the error is about, if any.
+    public var path: String? {
+        switch self {
+        case .unsupportedChannels, .pixelCount: return nil
+        case .unreadableFile(let path), .renameFailed(let path, _): return path
+        case .libpng(let path, _), .cannotConvert(let path, _), .tooLarge(let path, _, _): return path
+        }
+    }
+
+    /// What is wrong, after `PNG: `.
+    public var message: String {
+        switch self {
+        case .unsupportedChannels(let channels):
+            return "\(channels) channels; PNG images here have 1, 3 or 4"
+        case .pixelCount(let bytes, let width, let height, let channels):
+            return "\(bytes) bytes for a \(width)x\(height) image of \(channels) channels"
+        case .unreadableFile:
+            return "cannot read the file"
+        case .libpng(_, let message):
+            return message
+        case .cannotConvert(_, let channels):
+            return "cannot convert to \(channels) channels"
+        case .tooLarge(_, let width, let height):
+            return "claims a \(width)x\(height) image, larger than this loader accepts (65536x65536, 1 GiB)"
+        case .renameFailed(_, let reason):
+            return "cannot move the written file into place: \(reason)"
+        }
+    }
 
     public var description: String {
         (path.map { "\($0): " } ?? "") + "PNG: \(message)"

@@ -72,20 +72,59 @@ open class Layer {
     }
 }
 
-/// Errors of building or loading a network.
+/// Errors of building or loading a network: a tensor that does not fit, or a configuration
+/// (constructor arguments) that describes no network this project builds.
 public enum NetworkError: Error, CustomStringConvertible, Equatable {
+    /// A tensor the network needs that the state does not hold.
     case missingTensor(String)
+    /// A tensor of the state that belongs to no parameter or buffer.
     case unexpectedTensor(String)
+    /// A tensor of another shape than the configuration gives.
     case shapeMismatch(String, expected: [Int], found: [Int])
-    case invalidConfiguration(String)
+    /// A configuration value that is none of the choices (`architecture`, `fused_scale`).
+    case unknownValue(key: String, value: String, choices: [String])
+    /// An official architecture that this project does not build (`network`: synthesis or discriminator).
+    case unsupportedArchitecture(network: String, architecture: String, supported: [String])
+    /// A conditional network (`c_dim` above 0).
+    case conditional(cDim: Int)
+    /// An `img_resolution` (or `resolution`) that is not a power of two of at least 4.
+    case resolution(Int)
+    /// A `channel_base` too small for any channel at the resolution.
+    case noChannels(channelBase: Int, resolution: Int)
+    /// StyleGAN (v1): `fmap_decay` outside 0...16 or `fmap_base` below 1.
+    case featureMaps(decay: Double, base: Int)
+    /// Sizes that must be positive and are not; the text names them (and their values where known).
+    case nonPositiveSizes(String)
+    /// Noise mode `random` without a random stream.
+    case randomStreamNeeded
 
     public var description: String {
+        func invalid(_ problem: String) -> String { "invalid network configuration: \(problem)" }
+        /// `a`, `a or b`, `a, b or c`.
+        func alternatives(_ values: [String]) -> String {
+            values.count < 2 ? values.joined() : values.dropLast().joined(separator: ", ") + " or " + values.last!
+        }
         switch self {
         case .missingTensor(let key): return "tensor '\(key)' is missing"
         case .unexpectedTensor(let key): return "tensor '\(key)' does not belong to this network"
         case .shapeMismatch(let key, let expected, let found):
             return "tensor '\(key)' has shape \(found) where the network's configuration needs \(expected)"
-        case .invalidConfiguration(let message): return "invalid network configuration: \(message)"
+        case .unknownValue(let key, let value, let choices):
+            return invalid("\(key) '\(value)' is not \(alternatives(choices))")
+        case .unsupportedArchitecture(let network, let architecture, let supported):
+            return invalid("\(network) architecture '\(architecture)' is not supported; use \(alternatives(supported.map { "'\($0)'" }))")
+        case .conditional(let cDim):
+            return invalid("conditional networks (c_dim \(cDim)) are not supported yet; use c_dim 0")
+        case .resolution(let resolution):
+            return invalid("img_resolution \(resolution) is not a power of two of at least 4")
+        case .noChannels(let channelBase, let resolution):
+            return invalid("channel_base \(channelBase) gives no channels at \(resolution) px")
+        case .featureMaps(let decay, let base):
+            return invalid("fmap_decay \(decay) must lie in 0...16 and fmap_base \(base) be positive")
+        case .nonPositiveSizes(let sizes):
+            return invalid(sizes)
+        case .randomStreamNeeded:
+            return invalid("noise mode 'random' needs a random stream")
         }
     }
 }

@@ -65,14 +65,12 @@ public enum NetworkFile {
         let file: SafeTensorsFile
         var modules: [String: [String: Tensor]]
 
-        func fail(_ message: String) -> NetworkFileError { NetworkFileError(path: path, message: message) }
-
         func config<C: Decodable>(_ key: String, _ type: C.Type) throws -> C {
-            guard let json = file.metadata[key] else { throw fail("has no '\(key)' in its __metadata__") }
+            guard let json = file.metadata[key] else { throw NetworkFileError.missingMetadata(path: path, key: key) }
             do {
                 return try JSONDecoder().decode(C.self, from: Data(json.utf8))
             } catch {
-                throw fail("has a '\(key)' that is not valid constructor arguments: \(describe(error))")
+                throw NetworkFileError.invalidArguments(path: path, key: key, reason: describe(error))
             }
         }
     }
@@ -83,25 +81,24 @@ public enum NetworkFile {
 
     static func parse(_ file: SafeTensorsFile, device: Device) throws -> Parsed {
         let path = file.path
-        func fail(_ message: String) -> NetworkFileError { NetworkFileError(path: path, message: message) }
         guard let arch = file.metadata[archKey] else {
-            throw fail("has no '\(archKey)' in its __metadata__: not a network file of this project (convert official pickles with tools/convert_official.py)")
+            throw NetworkFileError.notANetworkFile(path: path)
         }
         guard arch == "stylegan2" || arch == "stylegan1" else {
-            throw fail("has '\(archKey)' = '\(arch)'; this version reads 'stylegan2' and 'stylegan1'")
+            throw NetworkFileError.unknownArchitecture(path: path, arch: arch)
         }
         if let format = file.metadata[formatKey], format != "1" {
-            throw fail("is network-file format \(format); this version reads format 1: update sgan-gpu")
+            throw NetworkFileError.unknownFormat(path: path, format: format)
         }
         var modules: [String: [String: Tensor]] = [:]
         for entry in file.entries where !entry.name.hasPrefix(trainingStatePrefix) {
             guard let dot = entry.name.firstIndex(of: "."), ["G", "D", "G_ema"].contains(String(entry.name[..<dot])) else {
-                throw fail("has tensor '\(entry.name)', which does not start with G., D., G_ema. or train.")
+                throw NetworkFileError.unknownModule(path: path, tensor: entry.name)
             }
             let module = String(entry.name[..<dot]), key = String(entry.name[entry.name.index(after: dot)...])
             modules[module, default: [:]][key] = try Tensor(file.floats(entry.name), shape: entry.shape, on: device)
         }
-        guard !modules.isEmpty else { throw fail("holds no G, D or G_ema tensors") }
+        guard !modules.isEmpty else { throw NetworkFileError.noNetworks(path: path) }
         return Parsed(path: path, arch: arch, file: file, modules: modules)
     }
 
@@ -122,7 +119,7 @@ public enum NetworkFile {
     /// Reads a StyleGAN2 network file onto `device`.
     public static func readStyleGAN2(path: String, device: Device) throws -> StyleGAN2Networks {
         let parsed = try parse(path: path, device: device)
-        guard parsed.arch == "stylegan2" else { throw parsed.fail("holds a '\(parsed.arch)' network where a 'stylegan2' network is needed") }
+        guard parsed.arch == "stylegan2" else { throw NetworkFileError.wrongArchitecture(path: parsed.path, found: parsed.arch, needed: "stylegan2") }
         return try readStyleGAN2(parsed, device: device)
     }
 
@@ -149,7 +146,7 @@ public enum NetworkFile {
             let held = parsed.modules[module, default: [:]].values.reduce(0.0) { $0 + Double($1.count) }
             let claimed = config.estimatedParameters
             guard claimed <= 1.5 * held + 4096 else {
-                throw parsed.fail("has a '\(key)' describing a network of at least \(String(format: "%.3g", claimed)) weights, but holds \(Int(held)) values for \(module): the metadata does not match the tensors (a damaged or edited file)")
+                throw NetworkFileError.oversizedConfiguration(path: parsed.path, key: key, claimedWeights: claimed, module: module, heldValues: Int(held))
             }
         }
         do {
@@ -173,7 +170,7 @@ public enum NetworkFile {
             }
             return (generators["G"], d, generators["G_ema"])
         } catch let error as NetworkError {
-            throw parsed.fail(error.description)
+            throw NetworkFileError.network(path: parsed.path, error)
         }
     }
 
@@ -220,11 +217,66 @@ public enum NetworkFile {
     }
 }
 
-/// A network file that cannot be used: the file and what is wrong with it.
-public struct NetworkFileError: Error, CustomStringConvertible {
-    public let path: String
-    public let message: String
-    public var description: String { "\(path) \(message)" }
+/// A network file that cannot be used: each case names the file and carries what is wrong with it.
+public enum NetworkFileError: Error, CustomStringConvertible, Equatable {
+    /// No `sgan.arch` metadata: not a network file of this project.
+    case notANetworkFile(path: String)
+    /// An `sgan.arch` other than `stylegan2` and `stylegan1`.
+    case unknownArchitecture(path: String, arch: String)
+    /// An `sgan.format` other than 1.
+    case unknownFormat(path: String, format: String)
+    /// A tensor outside the modules G, D, G_ema and the training state.
+    case unknownModule(path: String, tensor: String)
+    /// No tensor of G, D or G_ema.
+    case noNetworks(path: String)
+    /// A network of another architecture than the one needed.
+    case wrongArchitecture(path: String, found: String, needed: String)
+    /// No constructor arguments (`sgan.G_kwargs`, `sgan.D_kwargs`) for a module the file holds.
+    case missingMetadata(path: String, key: String)
+    /// Constructor arguments that do not decode, with the decoder's reason.
+    case invalidArguments(path: String, key: String, reason: String)
+    /// Constructor arguments describing far more weights than the file holds for `module`.
+    case oversizedConfiguration(path: String, key: String, claimedWeights: Double, module: String, heldValues: Int)
+    /// A configuration or tensor that does not fit the network (the `NetworkError`).
+    case network(path: String, NetworkError)
+
+    /// The file the error is about.
+    public var path: String {
+        switch self {
+        case .notANetworkFile(let path), .unknownArchitecture(let path, _), .unknownFormat(let path, _), .unknownModule(let path, _),
+             .noNetworks(let path), .wrongArchitecture(let path, _, _), .missingMetadata(let path, _), .invalidArguments(let path, _, _),
+             .oversizedConfiguration(let path, _, _, _, _), .network(let path, _):
+            return path
+        }
+    }
+
+    public var description: String { "\(path) \(problem)" }
+
+    /// What is wrong, after the file name.
+    var problem: String {
+        switch self {
+        case .notANetworkFile:
+            return "has no '\(NetworkFile.archKey)' in its __metadata__: not a network file of this project (convert official pickles with tools/convert_official.py)"
+        case .unknownArchitecture(_, let arch):
+            return "has '\(NetworkFile.archKey)' = '\(arch)'; this version reads 'stylegan2' and 'stylegan1'"
+        case .unknownFormat(_, let format):
+            return "is network-file format \(format); this version reads format 1: update sgan-gpu"
+        case .unknownModule(_, let tensor):
+            return "has tensor '\(tensor)', which does not start with G., D., G_ema. or train."
+        case .noNetworks:
+            return "holds no G, D or G_ema tensors"
+        case .wrongArchitecture(_, let found, let needed):
+            return "holds a '\(found)' network where a '\(needed)' network is needed"
+        case .missingMetadata(_, let key):
+            return "has no '\(key)' in its __metadata__"
+        case .invalidArguments(_, let key, let reason):
+            return "has a '\(key)' that is not valid constructor arguments: \(reason)"
+        case .oversizedConfiguration(_, let key, let claimed, let module, let held):
+            return "has a '\(key)' describing a network of at least \(String(format: "%.3g", claimed)) weights, but holds \(held) values for \(module): the metadata does not match the tensors (a damaged or edited file)"
+        case .network(_, let error):
+            return error.description
+        }
+    }
 }
 
 /// A decoding error in one line: the key path and what was wrong.

@@ -18,7 +18,7 @@ public enum StyleLayers: Equatable, Sendable, CustomStringConvertible {
         default:
             let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
             guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil, low >= 0, low <= high else {
-                throw RenderError.badArgument("--styles '\(text)' is not coarse, middle, fine, all or a range like 0-3")
+                throw RenderError.badStyles(text)
             }
             self = .ws(low...high)
         }
@@ -56,13 +56,13 @@ public struct Figures {
         case .all: accepts = { _ in true }
         case .ws(let range):
             guard range.upperBound < generator.numWs else {
-                throw RenderError.badArgument("--styles \(group) lies outside the network's \(generator.numWs) ws (0-\(generator.numWs - 1))")
+                throw RenderError.stylesOutsideNetwork(group, numWs: generator.numWs)
             }
             return range.lowerBound..<(range.upperBound + 1)
         }
         let indices = (0..<generator.numWs).filter { accepts(generator.resolution(ofW: $0)) }
         guard let first = indices.first, let last = indices.last else {
-            throw RenderError.badArgument("--styles \(group): a \(top)x\(top) network has no \(group) layers")
+            throw RenderError.noLayersInGroup(group, resolution: top)
         }
         return first..<(last + 1)
     }
@@ -167,7 +167,7 @@ public struct Figures {
     /// Interpolation frames through the latents in order, `framesPerStep` per pair: linear in W, or
     /// spherical in Z (then mapped).
     public func interpolation(latents: [[Float]], framesPerStep: Int, space: String) throws -> [PNGImage] {
-        guard latents.count >= 2 else { throw RenderError.badArgument("interpolation needs at least two seeds or latents") }
+        guard latents.count >= 2 else { throw RenderError.tooFewLatentsToInterpolate(latents.count) }
         var frames: [PNGImage] = []
         let ws = try renderer.ws(latents: latents)
         for i in 0..<(latents.count - 1) {
@@ -193,7 +193,7 @@ public struct Figures {
 
     /// Tiles into one image; nil cells stay black.
     static func compose(_ grid: [[PNGImage?]]) throws -> PNGImage {
-        guard let sample = grid.joined().compactMap({ $0 }).first else { throw RenderError.badArgument("nothing to draw") }
+        guard let sample = grid.joined().compactMap({ $0 }).first else { throw RenderError.nothingToDraw }
         let (r, c) = (sample.width, sample.channels)
         let columns = grid.map(\.count).max() ?? 0
         var pixels = [UInt8](repeating: 0, count: grid.count * r * columns * r * c)

@@ -71,10 +71,10 @@ public struct Renderer {
     public static func readLatents(path: String, zDim: Int) throws -> [[Float]] {
         let file = try SafeTensorsFile(path: path)
         guard let entry = file.entry("z") else {
-            throw RenderError.badArgument("--latents: \(path) has no tensor 'z'; it holds \(file.names.joined(separator: ", "))")
+            throw RenderError.latentsMissing(path: path, tensors: file.names)
         }
         guard entry.shape.count == 2, entry.shape[1] == zDim, entry.shape[0] >= 1 else {
-            throw RenderError.badArgument("--latents: tensor 'z' of \(path) has shape \(entry.shape); the network needs [N, \(zDim)]")
+            throw RenderError.latentsShape(path: path, shape: entry.shape, zDim: zDim)
         }
         let values = try file.floats("z")
         return (0..<entry.shape[0]).map { Array(values[($0 * zDim)..<(($0 + 1) * zDim)]) }

@@ -39,10 +39,10 @@ public struct DatasetTool {
     /// the destination appears only when everything has been written.
     public func run() throws -> Report {
         guard resolution >= 4, resolution <= 8192, resolution & (resolution - 1) == 0 else {
-            throw DatasetError("--resolution \(resolution) is not a power of two from 4 to 8192")
+            throw DatasetError.badResolution(resolution)
         }
         if FileManager.default.fileExists(atPath: destination) {
-            throw DatasetError("--dest \(destination) already exists; choose a new path (nothing is overwritten)")
+            throw DatasetError.destinationExists(path: destination)
         }
         let inputs = try listInputs()
         var report = Report()
@@ -64,7 +64,7 @@ public struct DatasetTool {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw DatasetError("cannot create \(folder) (\(describeError(error))); check that the folder of --dest exists and is writable")
+            throw DatasetError.cannotCreateFolder(path: folder, reason: describeError(error))
         }
         var names: [String] = []
         do {
@@ -72,10 +72,10 @@ public struct DatasetTool {
             for input in inputs {
                 let image: PNGImage
                 do {
-                    guard input.isPNG else { throw DatasetError("not a PNG file (convert it to PNG to include it)") }
+                    guard input.isPNG else { throw DatasetError.inputNotPNG }
                     image = try square(PNGImage.decode(try input.read(), channels: report.channels, name: input.name))
                 } catch {
-                    report.skipped.append((input.name, (error as? DatasetError)?.message ?? "\(error)"))
+                    report.skipped.append((input.name, "\(error)"))
                     continue
                 }
                 // A file that cannot be written stops the conversion (it is not the input's fault).
@@ -83,23 +83,24 @@ public struct DatasetTool {
                 do {
                     try image.write(path: (folder as NSString).appendingPathComponent(name))
                 } catch {
-                    throw DatasetError("cannot write \(folder)/\(name): \(error); free space on that disk and run again")
+                    throw DatasetError.cannotWrite(path: "\(folder)/\(name)", reason: "\(error)")
                 }
                 names.append(name)
             }
             guard !names.isEmpty else {
-                throw DatasetError("no usable images in \(source) (\(report.skipped.count) skipped\(report.skipped.first.map { "; first: \($0.0): \($0.1)" } ?? ""))")
+                throw DatasetError.noUsableImages(source: source, skipped: report.skipped.count,
+                                                 first: report.skipped.first.map { DatasetError.SkippedInput(name: $0.0, reason: $0.1) })
             }
             if zip {
                 guard let archive = try? Archive(url: URL(fileURLWithPath: temporary), accessMode: .create, pathEncoding: nil) else {
-                    throw DatasetError("cannot create \(temporary); check that the folder of --dest is writable")
+                    throw DatasetError.cannotCreateArchive(path: temporary)
                 }
                 for name in names {
                     try archive.addEntry(with: name, relativeTo: URL(fileURLWithPath: folder), compressionMethod: .none)
                 }
             }
             guard rename(temporary, destination) == 0 else {
-                throw DatasetError("cannot move \(temporary) to \(destination): \(String(cString: strerror(errno)))")
+                throw DatasetError.cannotMove(from: temporary, to: destination, reason: String(cString: strerror(errno)))
             }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
@@ -131,16 +132,16 @@ public struct DatasetTool {
     func listInputs() throws -> [Input] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
-            throw DatasetError("--source \(source) does not exist")
+            throw DatasetError.sourceNotFound(path: source)
         }
         if !isDirectory.boolValue {
             guard source.lowercased().hasSuffix(".zip"), let archive = try? Archive(url: URL(fileURLWithPath: source), accessMode: .read, pathEncoding: nil) else {
-                throw DatasetError("--source \(source) is neither a folder nor a readable .zip archive")
+                throw DatasetError.unreadableSource(path: source)
             }
             let entries = archive.filter { $0.type == .file }.sorted { $0.path < $1.path }
             let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
             guard declared <= DatasetTool.totalLimit else {
-                throw DatasetError("--source \(source) declares \(declared >> 30) GiB unpacked, over the \(DatasetTool.totalLimit >> 30) GiB this tool reads from one archive (a zip bomb or a damaged archive)")
+                throw DatasetError.sourceTooLarge(path: source, declaredBytes: declared, limitBytes: DatasetTool.totalLimit)
             }
             let source = self.source
             return entries.map { entry in
@@ -159,12 +160,12 @@ public struct DatasetTool {
         return files.sorted().map { relative in
             let path = (source as NSString).appendingPathComponent(relative)
             return Input(name: relative, isPNG: relative.lowercased().hasSuffix(".png")) { prefix in
-                guard let handle = FileHandle(forReadingAtPath: path) else { throw DatasetError("cannot be read (check its permissions)") }
+                guard let handle = FileHandle(forReadingAtPath: path) else { throw DatasetError.inputUnreadable }
                 defer { try? handle.close() }
                 let limit = prefix ?? DatasetTool.entryLimit
                 let data = try handle.read(upToCount: limit + 1) ?? Data()
                 if prefix == nil && data.count > DatasetTool.entryLimit {
-                    throw DatasetError("is larger than \(DatasetTool.entryLimit >> 20) MiB, more than this tool reads for one image")
+                    throw DatasetError.inputTooLarge(limitBytes: DatasetTool.entryLimit)
                 }
                 return data.prefix(limit)
             }
@@ -177,7 +178,7 @@ public struct DatasetTool {
         if image.width != image.height {
             switch transform {
             case .none:
-                throw DatasetError("\(image.width)x\(image.height) is not square; use --transform center-crop or pad")
+                throw DatasetError.notSquare(width: image.width, height: image.height)
             case .centerCrop:
                 let side = Swift.min(image.width, image.height)
                 image = crop(image, x: (image.width - side) / 2, y: (image.height - side) / 2, side: side)

@@ -26,7 +26,7 @@ public struct DatasetImages: MetricImages {
         case let folder as FolderDataset:
             for file in folder.files {
                 hash.update(field: String(file.dropFirst(folder.name.count)))
-                guard let data = FileManager.default.contents(atPath: file) else { throw DatasetError("\(file) cannot be read") }
+                guard let data = FileManager.default.contents(atPath: file) else { throw DatasetError.unreadableFile(path: file, stage: .hashing) }
                 hash.update(data)
             }
         case is ZipDataset:

@@ -21,9 +21,9 @@ public enum SlicedWasserstein {
     public static func distance(generator: ImageGenerator, dataset: ImageDataset, count: Int, seed: UInt64 = 0) throws -> Result {
         let (r, c) = (dataset.resolution, dataset.channels)
         guard generator.imgResolution == r, generator.imgChannels == c else {
-            throw TrainingError("the network makes \(generator.imgChannels)x\(generator.imgResolution)x\(generator.imgResolution) images and the data are \(c)x\(r)x\(r)")
+            throw TrainingError.imageFormatMismatch(network: [generator.imgChannels, generator.imgResolution, generator.imgResolution], data: [c, r, r])
         }
-        guard r >= 16 else { throw TrainingError("SWD needs images of at least 16x16, the data are \(r)x\(r)") }
+        guard r >= 16 else { throw TrainingError.resolutionTooSmallForSWD(r) }
         var random = SeededGenerator(seed: seed ^ 0x5D_57_D0)
         // Reals: the first `count` images of a seeded permutation.
         var order = Array(0..<dataset.count)

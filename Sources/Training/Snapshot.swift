@@ -30,7 +30,7 @@ enum Snapshot {
         }
 
         func tensor(_ name: String) throws -> Tensor {
-            guard let entry = file.entry(name) else { throw TrainingError("\(path) lacks \(name): not a training snapshot") }
+            guard let entry = file.entry(name) else { throw TrainingError.snapshotTensorMissing(path: path, tensor: name) }
             return try Tensor(file.floats(name), shape: entry.shape, on: device)
         }
 

@@ -33,11 +33,11 @@ public final class StyleGAN1Trainer {
 
     public init(preset: Preset, options: TrainingOptions, device: Device) throws {
         guard let gConfig = preset.generatorV1, let dConfig = preset.discriminatorV1, let schedule = preset.scheduleV1 else {
-            throw TrainingError("preset \(preset.name.rawValue) is not a StyleGAN (v1) preset")
+            throw TrainingError.wrongPreset(preset.name, needed: .stylegan1)
         }
         guard schedule.lodInitialResolution >= 4, schedule.lodInitialResolution <= gConfig.resolution,
               schedule.lodInitialResolution & (schedule.lodInitialResolution - 1) == 0 else {
-            throw TrainingError("--lod-initial-resolution \(schedule.lodInitialResolution) must be a power of two from 4 to \(gConfig.resolution)")
+            throw TrainingError.lodInitialResolution(schedule.lodInitialResolution, maximum: gConfig.resolution)
         }
         self.preset = preset
         self.schedule = schedule
@@ -95,7 +95,7 @@ public final class StyleGAN1Trainer {
         try advanceSchedule()
         let sched = self.sched, lod = sched.lod
         guard batch.shape[0] == sched.minibatch else {
-            throw TrainingError("a batch of \(batch.shape[0]) images where the schedule gives \(sched.minibatch) at \(sched.resolution)x\(sched.resolution)")
+            throw TrainingError.batchSizeMismatch(images: batch.shape[0], scheduled: sched.minibatch, resolution: sched.resolution)
         }
         let reals = try prepareReals(batch)
         let n = reals.shape[0]
@@ -164,10 +164,10 @@ public final class StyleGAN1Trainer {
         let snapshot = try Snapshot.Reader(path: path, device: device)
         guard case .stylegan1(let networks) = try NetworkFile.read(snapshot.file, device: device),
               let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
-            throw TrainingError("\(path) is not a StyleGAN (v1) training snapshot with G, D and G_ema")
+            throw TrainingError.snapshotNetworksMissing(path: path, architecture: .stylegan1)
         }
         guard g.config == G.config, d.config == D.config else {
-            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name.rawValue) gives; resume with the run's own options")
+            throw TrainingError.networkMismatch(path: path, preset: preset.name)
         }
         try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G, optD: optD, D: D)
         let state = snapshot.state

@@ -26,7 +26,7 @@ public final class StyleGAN2Trainer {
 
     public init(preset: Preset, options: TrainingOptions, device: Device) throws {
         guard let gConfig = preset.generator, let dConfig = preset.discriminator else {
-            throw TrainingError("preset \(preset.name.rawValue) is not a StyleGAN2 preset")
+            throw TrainingError.wrongPreset(preset.name, needed: .stylegan2)
         }
         self.preset = preset
         self.options = options
@@ -176,10 +176,10 @@ public final class StyleGAN2Trainer {
         let snapshot = try Snapshot.Reader(path: path, device: device)
         guard case .stylegan2(let networks) = try NetworkFile.read(snapshot.file, device: device),
               let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
-            throw TrainingError("\(path) is not a StyleGAN2 training snapshot with G, D and G_ema: resume needs a snapshot written by train")
+            throw TrainingError.snapshotNetworksMissing(path: path, architecture: .stylegan2)
         }
         guard g.config == G.config, d.config == D.config else {
-            throw TrainingError("\(path) holds networks of another configuration than preset \(preset.name.rawValue) gives; resume with the run's own options")
+            throw TrainingError.networkMismatch(path: path, preset: preset.name)
         }
         try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G, optD: optD, D: D)
         let state = snapshot.state
@@ -220,7 +220,7 @@ struct TrainState: Codable {
 
     init(metadata: [String: String], path: String) throws {
         guard let json = metadata[Self.key], let state = try? JSONDecoder().decode(TrainState.self, from: Data(json.utf8)) else {
-            throw TrainingError("\(path) has no readable \(Self.key): it is a network file, not a training snapshot; render it, or start a new run")
+            throw TrainingError.notATrainingSnapshot(path: path)
         }
         self = state
     }

@@ -118,16 +118,102 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         let sizes = p.scheduleV1.map { s in s.minibatchSizes(resolutionLog2: p.generatorV1!.resolutionLog2) } ?? [p.batch]
         for size in sizes {
             guard size >= 1, size % Swift.max(1, Swift.min(group, size)) == 0 else {
-                throw TrainingError("batch \(size) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group")
+                throw TrainingError.batchNotDivisible(batch: size, mbstdGroup: group)
             }
         }
         return p
     }
 }
 
-/// A training run that cannot start or continue: what, where, and what to do.
-public struct TrainingError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+/// A training run that cannot start or continue: each case carries what and where; the
+/// description adds what to do.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    // Options and presets.
+    /// A batch that the minibatch-std groups do not divide.
+    case batchNotDivisible(batch: Int, mbstdGroup: Int)
+    /// A preset of another architecture than the trainer's.
+    case wrongPreset(Preset.Name, needed: Preset.Architecture)
+    /// StyleGAN (v1): a `--lod-initial-resolution` that is not a power of two from 4 to the network's resolution.
+    case lodInitialResolution(Int, maximum: Int)
+    /// A configuration whose estimated memory exceeds the device's.
+    case notEnoughMemory(neededBytes: Double, availableBytes: Double, device: String)
+
+    // Resuming.
+    /// `--resume latest` with no snapshot in the output folder.
+    case noSnapshotToResume(outdir: String)
+    /// `--resume latest` whose run's training_options.json cannot be read.
+    case unreadableRunOptions(path: String, reason: String, snapshot: String)
+    /// `--resume` naming a file that does not exist.
+    case resumeSnapshotMissing(path: String)
+    /// A file without training state (`sgan.train_state`): a network file.
+    case notATrainingSnapshot(path: String)
+    /// A snapshot lacking a tensor of the training state.
+    case snapshotTensorMissing(path: String, tensor: String)
+    /// A snapshot of another architecture, or without G, D and G_ema.
+    case snapshotNetworksMissing(path: String, architecture: Preset.Architecture)
+    /// A snapshot whose networks differ from those the preset gives.
+    case networkMismatch(path: String, preset: Preset.Name)
+
+    // Training.
+    /// StyleGAN (v1): a batch of another size than the schedule's.
+    case batchSizeMismatch(images: Int, scheduled: Int, resolution: Int)
+    /// A statistic (a loss) that became NaN or infinite; `lastSnapshot`: the last good snapshot, if any.
+    case nonFiniteStatistic(name: String, phase: String, value: Double, tick: Int, kimg: Double, lastSnapshot: String?)
+    /// A parameter holding NaN or infinity.
+    case nonFiniteParameter(name: String, tick: Int, kimg: Double, lastSnapshot: String?)
+
+    // Measuring.
+    /// SWD: generated and real images of different shapes (`[channels, height, width]`).
+    case imageFormatMismatch(network: [Int], data: [Int])
+    /// SWD: images below 16×16.
+    case resolutionTooSmallForSWD(Int)
+    /// A network file without a generator to measure.
+    case noGenerator(path: String)
+
+    public var description: String {
+        func gib(_ bytes: Double) -> String { String(format: "%.1f", bytes / Double(1 << 30)) }
+        func stopped(_ tick: Int, _ kimg: Double, _ lastSnapshot: String?) -> String {
+            let lastGood = lastSnapshot.map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
+            return "at tick \(tick) (\(String(format: "%.1f", kimg)) kimg); stopped without writing a snapshot (\(lastGood))"
+        }
+        func name(_ architecture: Preset.Architecture) -> String { architecture == .stylegan2 ? "StyleGAN2" : "StyleGAN (v1)" }
+        switch self {
+        case .batchNotDivisible(let batch, let group):
+            return "batch \(batch) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group"
+        case .wrongPreset(let preset, let needed):
+            return "preset \(preset.rawValue) is not a \(name(needed)) preset"
+        case .lodInitialResolution(let resolution, let maximum):
+            return "--lod-initial-resolution \(resolution) must be a power of two from 4 to \(maximum)"
+        case .notEnoughMemory(let needed, let available, let device):
+            return "this configuration needs at least \(gib(needed)) GiB (weights, Adam state and one batch's activations) where \(device) has \(gib(available)) GiB; lower --batch, --cmax, --cbase or --zdim"
+        case .noSnapshotToResume(let outdir):
+            return "--resume latest: no snapshot under \(outdir); start a run without --resume first"
+        case .unreadableRunOptions(let path, let reason, let snapshot):
+            return "--resume latest: \(path) cannot be read (\(reason)); resume from the snapshot file itself with --resume \(snapshot)"
+        case .resumeSnapshotMissing(let path):
+            return "--resume: \(path) does not exist"
+        case .notATrainingSnapshot(let path):
+            return "\(path) has no readable \(TrainState.key): it is a network file, not a training snapshot; render it, or start a new run"
+        case .snapshotTensorMissing(let path, let tensor):
+            return "\(path) lacks \(tensor): not a training snapshot"
+        case .snapshotNetworksMissing(let path, let architecture):
+            return "\(path) is not a \(name(architecture)) training snapshot with G, D and G_ema"
+                + (architecture == .stylegan2 ? ": resume needs a snapshot written by train" : "")
+        case .networkMismatch(let path, let preset):
+            return "\(path) holds networks of another configuration than preset \(preset.rawValue) gives; resume with the run's own options"
+        case .batchSizeMismatch(let images, let scheduled, let resolution):
+            return "a batch of \(images) images where the schedule gives \(scheduled) at \(resolution)x\(resolution)"
+        case .nonFiniteStatistic(let name, let phase, let value, let tick, let kimg, let lastSnapshot):
+            return "\(name) (phase \(phase)) became \(value) \(stopped(tick, kimg, lastSnapshot)); lower the learning rate (--lrate) or raise --gamma"
+        case .nonFiniteParameter(let name, let tick, let kimg, let lastSnapshot):
+            return "parameter \(name) holds NaN or Inf \(stopped(tick, kimg, lastSnapshot)); lower the learning rate (--lrate)"
+        case .imageFormatMismatch(let network, let data):
+            func shape(_ s: [Int]) -> String { s.map(String.init).joined(separator: "x") }
+            return "the network makes \(shape(network)) images and the data are \(shape(data))"
+        case .resolutionTooSmallForSWD(let resolution):
+            return "SWD needs images of at least 16x16, the data are \(resolution)x\(resolution)"
+        case .noGenerator(let path):
+            return "\(path) holds no generator to measure"
+        }
+    }
 }

@@ -46,7 +46,7 @@ public final class TrainingRun {
         var lockedFolder: RunFolder? = nil
         if resume == "latest" {
             guard let latest = try TrainingRun.latestSnapshot(outdir: outdir) else {
-                throw TrainingError("--resume latest: no snapshot under \(outdir); start a run without --resume first")
+                throw TrainingError.noSnapshotToResume(outdir: outdir)
             }
             // One writer per run folder: refused while that run is still training.
             lockedFolder = try RunFolder(locking: latest.folder)
@@ -57,13 +57,13 @@ public final class TrainingRun {
             do {
                 saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: URL(fileURLWithPath: optionsPath)))
             } catch {
-                throw TrainingError("--resume latest: \(optionsPath) cannot be read (\(describeError(error))); resume from the snapshot file itself with --resume \(latest.snapshot)")
+                throw TrainingError.unreadableRunOptions(path: optionsPath, reason: describeError(error), snapshot: latest.snapshot)
             }
             let kimg = options.kimg
             options = saved
             if let kimg { options.kimg = kimg }
         } else if let resume {
-            guard FileManager.default.fileExists(atPath: resume) else { throw TrainingError("--resume: \(resume) does not exist") }
+            guard FileManager.default.fileExists(atPath: resume) else { throw TrainingError.resumeSnapshotMissing(path: resume) }
             snapshot = resume
         }
         self.options = options
@@ -81,7 +81,7 @@ public final class TrainingRun {
         adjustPreset(&preset)
         let needed = TrainingRun.estimatedBytes(preset), available = TrainingRun.memoryBytes(of: device)
         guard needed <= available else {
-            throw TrainingError("this configuration needs at least \(String(format: "%.1f", needed / Double(1 << 30))) GiB (weights, Adam state and one batch's activations) where \(device) has \(String(format: "%.1f", available / Double(1 << 30))) GiB; lower --batch, --cmax, --cbase or --zdim")
+            throw TrainingError.notEnoughMemory(neededBytes: needed, availableBytes: available, device: "\(device)")
         }
         totalKimg = options.kimg ?? Double(preset.totalKimg)
         mirror = options.mirror ?? preset.mirror
@@ -277,15 +277,14 @@ public final class TrainingRun {
             for (name, value) in scalars { record[name] = TrainingRun.jsonStatistic(TickStatistics.Moments(num: 1, mean: value, std: 0)) }
             for (statistic, moments) in values { record[statistic.rawValue] = TrainingRun.jsonStatistic(moments) }
             try appendJSONLine(record, to: "stats.jsonl")
-            let kimgText = String(format: "%.1f", Double(trainer.curNimg) / 1000)
+            let shownKimg = Double(trainer.curNimg) / 1000
             let latest: String? = TrainingRun.snapshots(in: folder).last.map { folder.appendingPathComponent($0.name).path }
-            let lastGood = latest.map { "the last good one is \($0)" } ?? "no snapshot had been written yet"
             for (statistic, moments) in values where !moments.mean.isFinite {
-                let value = moments.mean
-                throw TrainingError("\(statistic.rawValue) (phase \(statistic.phase.rawValue)) became \(value) at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate) or raise --gamma")
+                throw TrainingError.nonFiniteStatistic(name: statistic.rawValue, phase: statistic.phase.rawValue, value: moments.mean,
+                                                      tick: tick, kimg: shownKimg, lastSnapshot: latest)
             }
             if let bad = try trainer.firstNonFiniteParameter() {
-                throw TrainingError("parameter \(bad) holds NaN or Inf at tick \(tick) (\(kimgText) kimg); stopped without writing a snapshot (\(lastGood)); lower the learning rate (--lrate)")
+                throw TrainingError.nonFiniteParameter(name: bad, tick: tick, kimg: shownKimg, lastSnapshot: latest)
             }
             if done || tick % options.snapTicks == 0 {
                 let kimg = kimgName(nimg: trainer.curNimg)

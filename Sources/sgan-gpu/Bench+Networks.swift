@@ -19,7 +19,7 @@ struct NetworkBenchmark {
         case "c": p = try Preset.named(.stylegan2, resolution: 256); p.batch = 4
             p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
         case "small": p = try Preset.named(.small, resolution: 32)
-        default: throw BenchError("unknown --cfg '\(cfg)'; configurations: a, b, c, small")
+        default: throw BenchError.unknownConfiguration(cfg, known: ["a", "b", "c", "small"])
         }
         p.discriminator?.mbstdGroupSize = 4
         return p
@@ -69,7 +69,15 @@ struct NetworkBenchmark {
     }
 }
 
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A benchmark that cannot run.
+enum BenchError: Error, CustomStringConvertible, Equatable {
+    /// A `--cfg` that names no configuration.
+    case unknownConfiguration(String, known: [String])
+
+    var description: String {
+        switch self {
+        case .unknownConfiguration(let name, let known):
+            return "unknown --cfg '\(name)'; configurations: \(known.joined(separator: ", "))"
+        }
+    }
 }

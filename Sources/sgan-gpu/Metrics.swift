@@ -89,7 +89,7 @@ struct MetricsCommand: ParsableCommand {
             ? try ImageFolder(path: data) : DatasetImages(try openDataset(data))
         let generator = try network.map { path -> ImageGenerator in
             guard let g = try NetworkFile.read(path: path, device: device).generatorForRendering else {
-                throw TrainingError("\(path) holds no generator to measure")
+                throw TrainingError.noGenerator(path: path)
             }
             return g
         }

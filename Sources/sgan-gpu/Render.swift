@@ -110,17 +110,17 @@ struct Render: ParsableCommand {
         let rowSeedList = try rowSeeds.map(SeedList.parse), colSeedList = try colSeeds.map(SeedList.parse)
         let device = try options.selected()
         guard let generator = try NetworkFile.read(path: network, device: device).generatorForRendering else {
-            throw RenderError.badArgument("\(network) holds no generator (G or G_ema) to render with")
+            throw RenderError.noGenerator(path: network)
         }
         let nonFiniteTensor = try (generator as? Layer).flatMap { try Layer.firstNonFinite($0.stateDict()) }
         if let bad = nonFiniteTensor {
             guard allowNonfinite else {
-                throw RenderError.badArgument("\(network): tensor \(bad) holds NaN or Inf (a damaged file, or a training run that diverged); render an earlier snapshot, or give --allow-nonfinite to render it anyway")
+                throw RenderError.nonFiniteTensor(path: network, tensor: bad)
             }
             FileHandle.standardError.write(Data("warning: \(network): tensor \(bad) holds NaN or Inf; rendering anyway (--allow-nonfinite), and exiting with status 1\n".utf8))
         }
         if let cutoff, cutoff > generator.numWs {
-            throw RenderError.badArgument("--cutoff \(cutoff) is beyond the network's \(generator.numWs) ws")
+            throw RenderError.cutoffBeyondWs(cutoff: cutoff, numWs: generator.numWs)
         }
         var renderer = Renderer(generator: generator)
         (renderer.psi, renderer.cutoff) = Renderer.truncation(of: generator, psi: psi, cutoff: cutoff)
@@ -182,7 +182,7 @@ struct Render: ParsableCommand {
             }
             rendered = count
             if nonFinite > 0 && !allowNonfinite {
-                throw RenderError.badArgument("\(nonFinite) image values were NaN or Inf (written as black); the network overflows for these latents")
+                throw RenderError.nonFiniteImages(count: nonFinite)
             }
         }
         let seconds = Date().timeIntervalSince(start)

@@ -40,17 +40,20 @@ import Testing
         #expect(file.names.contains("D.b4.out.bias"))
     }
 
-    /// Writes `bytes` and expects reading to fail with a message containing `message`.
-    func expectFailure(_ bytes: Data, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let file = path("bad-\(abs(message.hashValue)).safetensors")
+    /// Writes `bytes` as file `name`, reads it as a network file, and returns the file and the
+    /// error of type `E` that reading threw (nil, recorded as an issue, when it threw no `E`).
+    func failure<E: Error>(_ name: String, _ bytes: Data, as type: E.Type,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws -> (file: String, error: E?) {
+        let file = path("bad-\(name).safetensors")
         try bytes.write(to: URL(fileURLWithPath: file))
-        #expect(sourceLocation: sourceLocation) {
-            _ = try NetworkFile.read(path: file, device: .cpu)
-        } throws: { error in
-            let text = "\(error)"
-            if !text.contains(message) { print("unexpected message: \(text)") }
-            return text.contains(message) && text.hasPrefix(file) && !text.contains("\n")
-        }
+        return (file, #expect(throws: E.self, sourceLocation: sourceLocation) { _ = try NetworkFile.read(path: file, device: .cpu) })
+    }
+
+    /// Writes `bytes` and expects reading them to throw `expected(file)`.
+    func expectFailure<E: Error & Equatable>(_ name: String, _ bytes: Data, _ expected: (String) -> E,
+                                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (file, error) = try failure(name, bytes, as: E.self, sourceLocation: sourceLocation)
+        #expect(error == expected(file), sourceLocation: sourceLocation)
     }
 
     func header(_ json: String, data: Data = Data()) -> Data {
@@ -63,27 +66,46 @@ import Testing
         try NetworkFile.write(try small(), to: path("good.safetensors"))
         let good = try Data(contentsOf: URL(fileURLWithPath: path("good.safetensors")))
 
-        #expect { _ = try NetworkFile.read(path: path("missing.safetensors"), device: .cpu) } throws: { "\($0)".contains("does not exist") }
-        try expectFailure(Data([1, 2, 3]), "too short")
-        try expectFailure(good.prefix(good.count / 2), "lie outside")
-        try expectFailure(Data("PK\u{3}\u{4} this is a zip file, not safetensors".utf8), "is a zip archive")
-        try expectFailure(Data([0x80, 0x02, 0x7D, 0x71, 0x00, 0x2E, 0, 0, 0]), "is a Python pickle")
-        try expectFailure(header("{not json"), "not a JSON object")
-        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}"#, data: Data([0])),
-                          "dtype I8 is not supported")
-        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
-                          "4 bytes for shape [2]")
-        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Data(count: 4)),
-                          "outside")
-        try expectFailure(header(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)), "no 'sgan.arch'")
-        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan3"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
-                          "'stylegan3'")
-        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.format":"7"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
-                          "format 7")
-        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{oops"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
-                          "'sgan.G_kwargs' that is not valid")
-        try expectFailure(header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{\"img_resolution\":24}"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
-                          "not a power of two")
+        let missing = path("missing.safetensors")
+        #expect(throws: SafeTensorsError.fileNotFound(path: missing)) { _ = try NetworkFile.read(path: missing, device: .cpu) }
+        try expectFailure("short", Data([1, 2, 3])) { SafeTensorsError.tooShort(path: $0, bytes: 3) }
+        let (truncated, outside) = try failure("truncated", good.prefix(good.count / 2), as: SafeTensorsError.self)
+        if case .offsetsOutsideData(let file, _, _, let end, let dataBytes)? = outside {
+            #expect(file == truncated && end > dataBytes)
+        } else {
+            Issue.record("not data offsets outside the file: \(String(describing: outside))")
+        }
+        try expectFailure("zip", Data("PK\u{3}\u{4} this is a zip file, not safetensors".utf8)) { SafeTensorsError.zipArchive(path: $0) }
+        try expectFailure("pickle", Data([0x80, 0x02, 0x7D, 0x71, 0x00, 0x2E, 0, 0, 0])) { SafeTensorsError.pythonPickle(path: $0) }
+        try expectFailure("json", header("{not json")) { SafeTensorsError.headerNotJSON(path: $0) }
+        try expectFailure("dtype", header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}"#, data: Data([0]))) {
+            SafeTensorsError.unsupportedDType(path: $0, tensor: "G.x", dtype: "I8")
+        }
+        try expectFailure("bytes", header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: Data(count: 4))) {
+            SafeTensorsError.byteCount(path: $0, tensor: "G.x", bytes: 4, shape: [2], dtype: "F32", needed: 8)
+        }
+        try expectFailure("offsets", header(#"{"__metadata__":{"sgan.arch":"stylegan2"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Data(count: 4))) {
+            SafeTensorsError.offsetsOutsideData(path: $0, tensor: "G.x", begin: 4, end: 8, dataBytes: 4)
+        }
+        try expectFailure("arch", header(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4))) {
+            NetworkFileError.notANetworkFile(path: $0)
+        }
+        try expectFailure("stylegan3", header(#"{"__metadata__":{"sgan.arch":"stylegan3"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4))) {
+            NetworkFileError.unknownArchitecture(path: $0, arch: "stylegan3")
+        }
+        try expectFailure("format", header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.format":"7"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4))) {
+            NetworkFileError.unknownFormat(path: $0, format: "7")
+        }
+        let (kwargsFile, kwargs) = try failure("kwargs", header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{oops"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4)),
+                                               as: NetworkFileError.self)
+        if case .invalidArguments(let file, let key, _)? = kwargs {
+            #expect(file == kwargsFile && key == NetworkFile.generatorKwargsKey)
+        } else {
+            Issue.record("not invalid constructor arguments: \(String(describing: kwargs))")
+        }
+        try expectFailure("resolution", header(#"{"__metadata__":{"sgan.arch":"stylegan2","sgan.G_kwargs":"{\"img_resolution\":24}"},"G.x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Data(count: 4))) {
+            NetworkFileError.network(path: $0, .resolution(24))
+        }
 
         // A network whose tensors do not match its configuration.
         var networks = try small()
@@ -94,17 +116,16 @@ import Testing
         }
         let mismatched = path("mismatch.safetensors")
         try writer.write(to: mismatched)
-        #expect { _ = try NetworkFile.read(path: mismatched, device: .cpu) } throws: {
-            "\($0)".contains("tensor 'G.synthesis.b8.conv1.weight' has shape [4, 4, 1, 9] where the network's configuration needs [4, 4, 3, 3]")
-                || "\($0)".contains("tensor 'G.mapping.fc0.bias' is missing")
-        }
+        let mismatch = #expect(throws: NetworkFileError.self) { _ = try NetworkFile.read(path: mismatched, device: .cpu) }
+        #expect(mismatch == .network(path: mismatched, .shapeMismatch("G.synthesis.b8.conv1.weight", expected: [4, 4, 3, 3], found: [4, 4, 1, 9]))
+                || mismatch == .network(path: mismatched, .missingTensor("G.mapping.fc0.bias")))
         networks.D = nil
         writer = SafeTensorsWriter(metadata: try SafeTensorsFile(path: path("good.safetensors")).metadata)
         for (key, t) in networks.G!.stateDict() { writer.add("G." + key, shape: t.shape, values: try t.toArray()) }
         writer.add("G.extra.weight", shape: [1], values: [0])
         try writer.write(to: path("extra.safetensors"))
-        #expect { _ = try NetworkFile.read(path: path("extra.safetensors"), device: .cpu) } throws: {
-            "\($0)".contains("tensor 'G.extra.weight' does not belong to this network")
+        #expect(throws: NetworkFileError.network(path: path("extra.safetensors"), .unexpectedTensor("G.extra.weight"))) {
+            _ = try NetworkFile.read(path: path("extra.safetensors"), device: .cpu)
         }
     }
 
@@ -147,7 +168,7 @@ import Testing
         #expect(paper1024.batch == 32 && paper1024.r1Gamma == 2 && paper1024.learningRate == 0.002 && paper1024.discriminator?.mbstdGroupSize == 4)
         #expect(try Preset.named(.stylegan1FFHQ, resolution: 1024).generatorV1?.nf(9) == 16)
         #expect(Preset.Name(rawValue: "paper9000") == nil && Preset.Name(rawValue: "stylegan1-ffhq") == .stylegan1FFHQ)
-        #expect { try Preset.named(.auto, resolution: 100) } throws: { "\($0)".contains("not a power of two") }
+        #expect(throws: NetworkError.resolution(100)) { try Preset.named(.auto, resolution: 100) }
     }
 
     @Test(arguments: [Preset.Name.small, .stylegan1Small, .cifar])

@@ -35,7 +35,8 @@ import Testing
         for bad in ["5-2", "a", "", "1,,2", "-3", "1-2-3", "4294967296"] {
             #expect(throws: RenderError.self, "\(bad)") { try SeedList.parse(bad) }
         }
-        #expect { try SeedList.parse("5-2") } throws: { "\($0)".contains("runs backwards") }
+        #expect(throws: RenderError.backwardSeedRange(part: "5-2", low: 5, high: 2)) { try SeedList.parse("5-2") }
+        #expect(throws: RenderError.badSeed(part: "", list: "1,,2")) { try SeedList.parse("1,,2") }
     }
 
     @Test func quantizationFollowsTheOfficialFormula() throws {

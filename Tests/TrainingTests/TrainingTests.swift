@@ -138,16 +138,17 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         var options = tinyOptions(kimg: 0.01)
         options.batch = 6
         options.mbstdGroup = 4
-        #expect { try TrainingRun(options: options, outdir: try temporaryFolder("bad"), resume: nil, device: .cpu) } throws: {
-            "\($0)".contains("batch 6 is not divisible by the minibatch-std group size 4")
+        #expect(throws: TrainingError.batchNotDivisible(batch: 6, mbstdGroup: 4)) {
+            try TrainingRun(options: options, outdir: try temporaryFolder("bad"), resume: nil, device: .cpu)
         }
         options = tinyOptions(kimg: 0.01)
         options.data = "/nonexistent/folder"
-        #expect { try TrainingRun(options: options, outdir: try temporaryFolder("bad"), resume: nil, device: .cpu) } throws: {
-            "\($0)".contains("/nonexistent/folder does not exist")
+        #expect(throws: DatasetError.notAFolder(path: "/nonexistent/folder")) {
+            try TrainingRun(options: options, outdir: try temporaryFolder("bad"), resume: nil, device: .cpu)
         }
-        #expect { try TrainingRun(options: tinyOptions(kimg: 0.01), outdir: try temporaryFolder("bad"), resume: "latest", device: .cpu) } throws: {
-            "\($0)".contains("no snapshot under")
+        let empty = try temporaryFolder("bad")
+        #expect(throws: TrainingError.noSnapshotToResume(outdir: empty)) {
+            try TrainingRun(options: tinyOptions(kimg: 0.01), outdir: empty, resume: "latest", device: .cpu)
         }
     }
 
@@ -251,7 +252,7 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
         let values = schedule.values(nimg: 0, resolutionLog2: 8)
         #expect(values.minibatch == 16 && values.gLrate == 0.002 && values.dLrate == 0.002)
         options.batch = 6
-        #expect { try options.resolvedPreset(resolution: 256, channels: 3) } throws: { "\($0)".contains("batch 6 is not divisible") }
+        #expect(throws: TrainingError.batchNotDivisible(batch: 6, mbstdGroup: 4)) { try options.resolvedPreset(resolution: 256, channels: 3) }
     }
 
     /// A run whose minibatch changes at a resolution change (8 at 4×4, 4 at 8×8) trains with those

@@ -25,7 +25,7 @@ extension StyleGAN1 {
             }
             let text = try container.decode(String.self)
             guard let value = FusedScale(rawValue: text) else {
-                throw NetworkError.invalidConfiguration("fused_scale '\(text)' is not auto, true or false")
+                throw NetworkError.unknownValue(key: "fused_scale", value: text, choices: ["auto", "true", "false"])
             }
             self = value
         }
@@ -105,11 +105,11 @@ extension StyleGAN1 {
 
         public func validate() throws {
             guard fmapDecay >= 0, fmapDecay <= 16, fmapBase >= 1 else {
-                throw NetworkError.invalidConfiguration("fmap_decay \(fmapDecay) must lie in 0...16 and fmap_base \(fmapBase) be positive")
+                throw NetworkError.featureMaps(decay: fmapDecay, base: fmapBase)
             }
             try checkResolution(resolution)
             guard numChannels >= 1, latentSize >= 1, dlatentSize >= 1, mappingLayers >= 1, mappingFmaps >= 1, nf(resolutionLog2 - 1) >= 1 else {
-                throw NetworkError.invalidConfiguration("sizes must be positive (num_channels, latent_size, dlatent_size, mapping_layers, mapping_fmaps, fmap_base)")
+                throw NetworkError.nonPositiveSizes("sizes must be positive (num_channels, latent_size, dlatent_size, mapping_layers, mapping_fmaps, fmap_base)")
             }
             _ = try fused(outputResolution: resolution)
         }
@@ -155,11 +155,11 @@ extension StyleGAN1 {
 
         public func validate() throws {
             guard fmapDecay >= 0, fmapDecay <= 16, fmapBase >= 1 else {
-                throw NetworkError.invalidConfiguration("fmap_decay \(fmapDecay) must lie in 0...16 and fmap_base \(fmapBase) be positive")
+                throw NetworkError.featureMaps(decay: fmapDecay, base: fmapBase)
             }
             try checkResolution(resolution)
             guard numChannels >= 1, mbstdGroupSize >= 0, mbstdNumFeatures >= 1, nf(1) >= 1 else {
-                throw NetworkError.invalidConfiguration("num_channels, mbstd_num_features and fmap_base must be positive")
+                throw NetworkError.nonPositiveSizes("num_channels, mbstd_num_features and fmap_base must be positive")
             }
             _ = try fused(inputResolution: resolution)
         }

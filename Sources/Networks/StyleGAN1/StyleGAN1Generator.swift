@@ -132,7 +132,7 @@ extension StyleGAN1 {
                 case .none: return nil
                 case .const: return noiseInputs[i].value
                 case .random:
-                    guard let random else { throw NetworkError.invalidConfiguration("noise mode 'random' needs a random stream") }
+                    guard let random else { throw NetworkError.randomStreamNeeded }
                     let res = 1 << (i / 2 + 2)
                     return try random.normal([n, 1, res, res], on: device)
                 }

@@ -12,7 +12,7 @@ extension StyleGAN2 {
         public init(from decoder: Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let value = Architecture(rawValue: text) else {
-                throw NetworkError.invalidConfiguration("architecture '\(text)' is not orig, skip or resnet")
+                throw NetworkError.unknownValue(key: "architecture", value: text, choices: ["orig", "skip", "resnet"])
             }
             self = value
         }
@@ -98,14 +98,14 @@ extension StyleGAN2 {
         public func validate() throws {
             try checkResolution(imgResolution)
             guard zDim >= 1, wDim >= 1, imgChannels >= 1, mapping.numLayers >= 1 else {
-                throw NetworkError.invalidConfiguration("z_dim \(zDim), w_dim \(wDim), img_channels \(imgChannels) and mapping num_layers \(mapping.numLayers) must be at least 1")
+                throw NetworkError.nonPositiveSizes("z_dim \(zDim), w_dim \(wDim), img_channels \(imgChannels) and mapping num_layers \(mapping.numLayers) must be at least 1")
             }
-            guard cDim == 0 else { throw NetworkError.invalidConfiguration("conditional networks (c_dim \(cDim)) are not supported yet; use c_dim 0") }
+            guard cDim == 0 else { throw NetworkError.conditional(cDim: cDim) }
             guard synthesis.architecture == .skip else {
-                throw NetworkError.invalidConfiguration("synthesis architecture '\(synthesis.architecture.rawValue)' is not supported; use 'skip'")
+                throw NetworkError.unsupportedArchitecture(network: "synthesis", architecture: synthesis.architecture.rawValue, supported: ["skip"])
             }
             guard channels(at: imgResolution) >= 1 else {
-                throw NetworkError.invalidConfiguration("channel_base \(synthesis.channelBase) gives no channels at \(imgResolution) px")
+                throw NetworkError.noChannels(channelBase: synthesis.channelBase, resolution: imgResolution)
             }
         }
     }
@@ -177,12 +177,12 @@ extension StyleGAN2 {
 
         public func validate() throws {
             try checkResolution(imgResolution)
-            guard cDim == 0 else { throw NetworkError.invalidConfiguration("conditional networks (c_dim \(cDim)) are not supported yet; use c_dim 0") }
+            guard cDim == 0 else { throw NetworkError.conditional(cDim: cDim) }
             guard architecture == .resnet || architecture == .orig else {
-                throw NetworkError.invalidConfiguration("discriminator architecture '\(architecture.rawValue)' is not supported; use 'resnet' or 'orig'")
+                throw NetworkError.unsupportedArchitecture(network: "discriminator", architecture: architecture.rawValue, supported: ["resnet", "orig"])
             }
             guard (mbstdGroupSize ?? 0) >= 0, mbstdNumChannels >= 1, channels(at: imgResolution) >= 1 else {
-                throw NetworkError.invalidConfiguration("mbstd_group_size \(mbstdGroupSize.map(String.init) ?? "None"), mbstd_num_channels \(mbstdNumChannels), channels at \(imgResolution) px must be positive")
+                throw NetworkError.nonPositiveSizes("mbstd_group_size \(mbstdGroupSize.map(String.init) ?? "None"), mbstd_num_channels \(mbstdNumChannels), channels at \(imgResolution) px must be positive")
             }
         }
     }
@@ -191,6 +191,6 @@ extension StyleGAN2 {
 /// Throws unless `resolution` is a power of two of at least 4.
 func checkResolution(_ resolution: Int) throws {
     guard resolution >= 4, resolution & (resolution - 1) == 0 else {
-        throw NetworkError.invalidConfiguration("img_resolution \(resolution) is not a power of two of at least 4")
+        throw NetworkError.resolution(resolution)
     }
 }

@@ -111,7 +111,7 @@ extension StyleGAN2 {
             var noise: Tensor? = nil
             switch noiseMode {
             case .random:
-                guard let random else { throw NetworkError.invalidConfiguration("noise mode 'random' needs a random stream") }
+                guard let random else { throw NetworkError.randomStreamNeeded }
                 noise = try random.normal([x.shape[0], 1, resolution, resolution], on: device) * noiseStrength.value
             case .const:
                 noise = try noiseConst.value * noiseStrength.value
