@@ -102,7 +102,7 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func tensorsImportsNothingButTheStandardLibraries() throws {
-        let folder = Self.root.appendingPathComponent("Sources/Tensors")
+        let folder = Self.root.appendingPathComponent("Sources/Tensors").resolvingSymlinksInPath()
         let files = try #require(FileManager.default.enumerator(atPath: folder.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
         #expect(files.count > 10)
         for file in files {
@@ -111,6 +111,50 @@ import Testing
             for line in imports { #expect(["import Foundation", "import Dispatch"].contains(String(line)), "\(file): \(line)") }
             #expect(!text.contains("OpenCLRuntime") && !text.contains("COpenCL") && !text.contains("cl_mem"), "\(file) names OpenCL")
         }
+    }
+
+    /// The proof: a package of `Tensors` and these tests alone (no OpenCL target, header or library
+    /// anywhere in it) builds, and its tests pass. Skipped inside that package itself.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SGAN_TENSORS_ALONE"] == nil, "already inside the package of Tensors alone"))
+    func tensorsBuildsAndPassesInAPackageOfItsOwn() throws {
+        let package = FileManager.default.temporaryDirectory.appendingPathComponent("sgan-tensors-alone-\(getpid())")
+        try? FileManager.default.removeItem(at: package)
+        for folder in ["Sources", "Tests"] {
+            try FileManager.default.createDirectory(at: package.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        defer { try? FileManager.default.removeItem(at: package) }
+        try FileManager.default.createSymbolicLink(at: package.appendingPathComponent("Sources/Tensors"),
+                                                   withDestinationURL: Self.root.appendingPathComponent("Sources/Tensors"))
+        try FileManager.default.createSymbolicLink(at: package.appendingPathComponent("Tests/ReferenceBackendTests"),
+                                                   withDestinationURL: Self.root.appendingPathComponent("Tests/ReferenceBackendTests"))
+        try """
+            // swift-tools-version: 6.1
+            import PackageDescription
+            let package = Package(
+                name: "tensors-alone",
+                targets: [
+                    .target(name: "Tensors"),
+                    .testTarget(name: "ReferenceBackendTests", dependencies: ["Tensors"]),
+                ],
+                swiftLanguageModes: [.v6]
+            )
+
+            """.write(to: package.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift", "test", "--package-path", package.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(["SGAN_TENSORS_ALONE": "1"]) { $1 }
+        let log = package.appendingPathComponent("log.txt")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        (process.standardOutput, process.standardError) = (handle, handle)
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        let output = try String(contentsOf: log, encoding: .utf8)
+        #expect(process.terminationStatus == 0, "\(output.suffix(3000))")
+        #expect(output.contains("Test run with") && output.contains(" passed"), "\(output.suffix(1000))")
+        #expect(!output.contains("warning:"), "\(output.split(separator: "\n").filter { $0.contains("warning:") }.prefix(5))")
     }
 
     /// The manifest gives `Tensors` no dependency at all.
