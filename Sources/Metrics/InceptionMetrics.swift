@@ -5,7 +5,8 @@ import Rendering
 import Tensors
 
 /// A metric computed from Inception features, as the official `metrics/metric_main.py` defines it.
-public struct InceptionMetric: Sendable, Equatable {
+/// Coded (in training options) as its name.
+public struct InceptionMetric: Sendable, Equatable, Codable {
     public enum Kind: Sendable, Equatable {
         case fid
         /// KID over `subsets` subsets of at most `maxSubsetSize` vectors from each side.
@@ -43,6 +44,24 @@ public struct InceptionMetric: Sendable, Equatable {
               !thousands || n <= 1000 else { return nil }
         let count = thousands ? n * 1000 : n
         return InceptionMetric(name: name, kind: .fid, maxReal: count, generated: count)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let metric = Self.named(name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown metric '\(name)'; known: \(Self.knownNames)")
+        }
+        self = metric
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+
+    init(name: String, kind: Kind, maxReal: Int?, generated: Int) {
+        (self.name, self.kind, self.maxReal, self.generated) = (name, kind, maxReal, generated)
     }
 
     /// What `--metrics` accepts, for messages.

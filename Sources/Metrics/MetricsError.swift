@@ -18,8 +18,6 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable {
     case featureLength(expected: Int, found: Int)
     /// A LAPACK routine failed.
     case lapack(routine: String, info: Int32)
-    /// A metric name that is not known.
-    case unknownMetric(name: String, known: String)
     /// A folder or zip of images that cannot be used.
     case images(path: String, reason: String)
 
@@ -46,8 +44,6 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable {
             return "feature vectors of length \(found) where \(expected) were expected"
         case .lapack(let routine, let info):
             return "LAPACK \(routine) failed (info \(info))"
-        case .unknownMetric(let name, let known):
-            return "unknown metric '\(name)'; known: \(known)"
         case .images(let path, let reason):
             return "\(path): \(reason)"
         }

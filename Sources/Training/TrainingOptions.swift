@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Networks
 
 /// Everything a training run was started with; stored as `training_options.json` and in every
@@ -32,7 +33,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var metricsTicks = 0
     /// Inception metrics (`fid50k_full`, `kid50k_full`, `fid10k`, `fid2k`) computed at each snapshot
     /// into metrics.jsonl, as the official `--metrics`; nil (as in runs saved before it existed) or empty: none.
-    public var metrics: [String]? = nil
+    public var metrics: [InceptionMetric]? = nil
     public var seed: UInt64 = 0
     /// x-flip augmentation; nil: the preset's (`stylegan1-ffhq` mirrors, as the official FFHQ configuration).
     public var mirror: Bool? = nil

@@ -68,12 +68,7 @@ public final class TrainingRun {
         }
         self.options = options
         self.device = device
-        inceptionMetrics = try (options.metrics ?? []).map { name in
-            guard let metric = InceptionMetric.named(name) else {
-                throw MetricsError.unknownMetric(name: name, known: InceptionMetric.knownNames)
-            }
-            return metric
-        }
+        inceptionMetrics = options.metrics ?? []
         if let first = inceptionMetrics.first, inception == nil { throw MetricsError.inceptionWeightsNeeded(metric: first.name) }
         self.inception = inceptionMetrics.isEmpty ? nil : inception
         dataset = try options.data.map(openDataset) ?? ProceduralDataset(resolution: options.proceduralResolution)

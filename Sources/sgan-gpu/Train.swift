@@ -126,10 +126,12 @@ struct Train: ParsableCommand {
         o.kimg = kimg
         if let grid, let size = parseGrid(grid, limit: 64) { (o.gridColumns, o.gridRows) = (size.columns, size.rows) }
         (o.lodInitialResolution, o.lodTrainingKimg, o.lodTransitionKimg) = (lodInitialResolution, lodTrainingKimg, lodTransitionKimg)
-        if let metrics { o.metrics = metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let metrics {
+            o.metrics = metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.compactMap(InceptionMetric.named)
+        }
         let environment = ProcessInfo.processInfo.environment
         let weights = inception ?? environment["SGAN_INCEPTION"].flatMap { $0.isEmpty ? nil : $0 }
-        if let first = o.metrics?.first, weights == nil { throw MetricsError.inceptionWeightsNeeded(metric: first) }
+        if let first = o.metrics?.first, weights == nil { throw MetricsError.inceptionWeightsNeeded(metric: first.name) }
         let device = try options.selected()
         let engine = try weights.flatMap { weights in
             o.metrics?.isEmpty == false || resume != nil ? weights : nil
