@@ -52,7 +52,8 @@ struct OpenCLDeviceTests {
         #expect {
             _ = try runtime.kernel("nothing_f32", file: "nothing.cl")
         } throws: { error in
-            "\(error)".contains("nothing.cl") && "\(error)".contains("elementwise.cl")
+            guard case OpenCLRuntimeError.missingKernelFile(let name, let available) = error else { return false }
+            return name == "nothing.cl" && available.contains("elementwise.cl")
         }
     }
 
@@ -108,7 +109,8 @@ struct OpenCLDeviceTests {
         #expect {
             try runtime.launch(fill, global: [1 << 21], local: [1 << 21], [("out", .buffer(buffer.buffer)), ("n", .i(7)), ("value", .float(0))])
         } throws: { error in
-            "\(error)".contains("clEnqueueNDRangeKernel(fill_f32") && "\(error)".contains("local [2097152]")
+            guard let error = error as? CLError else { return false }
+            return error.call.hasPrefix("clEnqueueNDRangeKernel(fill_f32") && error.call.contains("local [2097152]") && error.status != 0
         }
     }
 
@@ -153,7 +155,8 @@ struct OpenCLDeviceTests {
         #expect {
             _ = try OpenCLDevice.open(platform: 0, device: 99)
         } throws: { error in
-            "\(error)".contains("opencl:0:99") && "\(error)".contains("opencl:0:0")
+            guard case OpenCLRuntimeError.deviceIndexOutOfRange(let requested, let available) = error else { return false }
+            return requested == "opencl:0:99" && available.contains("opencl:0:0")
         }
     }
 }
