@@ -312,7 +312,7 @@ public final class TrainingRun {
                                                        kidSeed: UInt32(truncatingIfNeeded: options.seed)) {
             let seconds = Date().timeIntervalSince(start)
             try appendJSONLine(["results": [metric.name: value], "metric": metric.name, "total_time": seconds,
-                                "total_time_str": String(format: "%.0fs", seconds), "num_gpus": 1,
+                                "total_time_str": formatTime(seconds), "num_gpus": 1,
                                 "snapshot_pkl": snapshot, "timestamp": Date().timeIntervalSince1970,
                                 "kimg": Double(trainer.curNimg) / 1000], to: "metrics.jsonl")
             try say("\(metric.name) \(String(format: "%.4f", value)) (\(String(format: "%.0f", seconds)) s)")
@@ -387,7 +387,7 @@ public final class TrainingRun {
 }
 
 /// The official `format_time`: `42s`, `3m 05s`, `2h 03m 04s`, `1d 02h 03m`.
-func formatTime(_ seconds: Double) -> String {
+public func formatTime(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     if s < 60 { return "\(s)s" }
     if s < 3600 { return "\(s / 60)m \(String(format: "%02d", s % 60))s" }

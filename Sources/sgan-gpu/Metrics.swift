@@ -128,7 +128,7 @@ struct MetricsCommand: ParsableCommand {
             if json {
                 let line: [String: Any] = [
                     "results": [name: value], "metric": name, "total_time": seconds,
-                    "total_time_str": formatDuration(seconds), "num_gpus": 1,
+                    "total_time_str": formatTime(seconds), "num_gpus": 1,
                     "snapshot_pkl": network ?? fakes ?? "", "timestamp": Date().timeIntervalSince1970,
                 ]
                 let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
@@ -138,15 +138,6 @@ struct MetricsCommand: ParsableCommand {
             }
         }
     }
-}
-
-/// `1h 02m 03s` / `2m 03s` / `3s`, as the official `format_time`.
-func formatDuration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    if s < 60 { return "\(s)s" }
-    if s < 3600 { return "\(s / 60)m \(String(format: "%02d", s % 60))s" }
-    if s < 86400 { return "\(s / 3600)h \(String(format: "%02d", (s / 60) % 60))m \(String(format: "%02d", s % 60))s" }
-    return "\(s / 86400)d \(String(format: "%02d", (s / 3600) % 24))h \(String(format: "%02d", (s / 60) % 60))m"
 }
 
 /// A progress line on standard error: rewritten in place on a terminal, one line per 10% otherwise.
