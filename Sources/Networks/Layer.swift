@@ -3,34 +3,86 @@ import Tensors
 
 /// A network module with named parameters, buffers and children, like `torch.nn.Module`:
 /// `stateDict()` lists them under the official dotted keys (`synthesis.b8.conv0.affine.weight`).
+///
+/// A subclass creates its parameters, buffers and children as `let` properties before calling
+/// `super.init(device:parameters:buffers:children:)`, which registers each of them exactly once,
+/// in the order given (the order of the official state dict). Parameters and buffers are
+/// registered under their own names (`Parameter("weight", ...)`); nil entries stand for what the
+/// official module leaves out (`bias=False`) and are skipped. Registering a child makes this
+/// layer its parent, so that every layer knows its dotted `path` in the network.
 open class Layer {
-    public private(set) var parameters: [(name: String, parameter: Parameter)] = []
-    public private(set) var buffers: [(name: String, buffer: Buffer)] = []
-    public private(set) var children: [(name: String, layer: Layer)] = []
+    public let parameters: [(name: String, parameter: Parameter)]
+    public let buffers: [(name: String, buffer: Buffer)]
+    public let children: [(name: String, layer: Layer)]
     /// Where the layer's tensors live.
     public let device: Device
+    /// The name under which the parent registered this layer ("" for a network's root).
+    public private(set) var name = ""
+    /// The layer that registered this one as a child (nil for a network's root).
+    public private(set) weak var parent: Layer?
 
-    public init(device: Device) { self.device = device }
-
-    /// Registers a parameter under `name`.
-    public func parameter(_ name: String, _ value: Tensor) -> Parameter {
-        let p = Parameter(name, value)
-        parameters.append((name, p))
-        return p
+    public init(device: Device, parameters: [Parameter?] = [], buffers: [Buffer?] = [], children: [(String, Layer?)] = []) {
+        self.device = device
+        self.parameters = parameters.compactMap { $0 }.map { ($0.name, $0) }
+        self.buffers = buffers.compactMap { $0 }.map { ($0.name, $0) }
+        self.children = children.compactMap { name, layer in layer.map { (name, $0) } }
+        let names = self.parameters.map(\.name) + self.buffers.map(\.name) + self.children.map(\.name)
+        precondition(Set(names).count == names.count, "\(type(of: self)) registers a name twice: \(names)")
+        for (name, child) in self.children {
+            precondition(child.parent == nil, "layer '\(name)' is already registered as '\(child.path)'")
+            child.name = name
+            child.parent = self
+        }
     }
 
-    /// Registers a buffer under `name`.
-    public func buffer(_ name: String, _ value: Tensor) -> Buffer {
-        let b = Buffer(name, value)
-        buffers.append((name, b))
-        return b
+    /// The dotted path from the network's root (`synthesis.b16.conv0`; "" for the root itself),
+    /// the prefix of the layer's state-dict keys and the name of its traced activations.
+    public var path: String {
+        guard let parent else { return name }
+        let prefix = parent.path
+        return prefix.isEmpty ? name : prefix + "." + name
     }
 
-    /// Registers a child layer under `name`.
+    /// The layer's path, or its type's name for a network's root (`Discriminator`).
+    public var moduleName: String {
+        let path = self.path
+        return path.isEmpty ? String(describing: type(of: self)) : path
+    }
+
+    /// The official `misc.assert_shape`: throws `NetworkError.activationShape` naming this layer
+    /// and `what` unless `x` has `expected.count` axes, each of the size given (nil: any size).
+    /// Reads only the shape, no device work.
+    public final func assertShape(_ x: Tensor, _ expected: [Int?], _ what: String) throws {
+        guard x.rank == expected.count, zip(x.shape, expected).allSatisfy({ $1 == nil || $0 == $1 }) else {
+            throw NetworkError.activationShape(module: moduleName, tensor: what, expected: expected, found: x.shape)
+        }
+    }
+
+    /// `x` after `assertShape`; a missing input (nil) throws the same error with no shape found.
+    final func require(_ x: Tensor?, _ expected: [Int?], _ what: String) throws -> Tensor {
+        guard let x else {
+            throw NetworkError.activationShape(module: moduleName, tensor: what, expected: expected, found: [])
+        }
+        try assertShape(x, expected, what)
+        return x
+    }
+
+    /// Records `activation` as this layer's output (under its `path`) in the trace of the running
+    /// `ActivationTrace.recording`, if any, and returns it.
     @discardableResult
-    public func child<L: Layer>(_ name: String, _ layer: L) -> L {
-        children.append((name, layer))
-        return layer
+    public final func record(_ activation: Tensor) -> Tensor {
+        if let trace = ActivationTrace.current { trace.record(path, activation) }
+        return activation
+    }
+
+    /// Records `activation` under `path.name` (`synthesis.b8.img`) in the running trace, if any, and returns it.
+    @discardableResult
+    public final func record(_ name: String, _ activation: Tensor) -> Tensor {
+        if let trace = ActivationTrace.current {
+            let path = self.path
+            trace.record(path.isEmpty ? name : path + "." + name, activation)
+        }
+        return activation
     }
 
     /// Every parameter with its dotted key, depth first in registration order.
@@ -97,6 +149,9 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
     case nonPositiveSizes(String)
     /// Noise mode `random` without a random stream.
     case randomStreamNeeded
+    /// An activation entering a module with another shape than the module's configuration needs
+    /// (the official `misc.assert_shape`); nil in `expected` stands for any size.
+    case activationShape(module: String, tensor: String, expected: [Int?], found: [Int])
 
     public var description: String {
         func invalid(_ problem: String) -> String { "invalid network configuration: \(problem)" }
@@ -125,7 +180,50 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
             return invalid(sizes)
         case .randomStreamNeeded:
             return invalid("noise mode 'random' needs a random stream")
+        case .activationShape(let module, let tensor, let expected, let found):
+            let sizes = expected.enumerated().map { i, size in size.map(String.init) ?? (i == 0 ? "N" : "*") }
+            return "\(module): \(tensor) has shape \(found) where [\(sizes.joined(separator: ", "))] is expected"
         }
+    }
+}
+
+/// Records named intermediate tensors of a forward pass (for comparisons with the reference).
+///
+/// `ActivationTrace.recording { ... }` makes a trace current for the body (a task-local value, so
+/// concurrent work does not share it); layers record their outputs into the current trace under
+/// their dotted paths (`Layer.record`), and record nothing when there is none.
+public final class ActivationTrace: @unchecked Sendable {  // `recorded` behind `lock`
+    /// The trace that layers record into, if any.
+    @TaskLocal public static var current: ActivationTrace?
+
+    private let lock = NSLock()
+    private var recorded: [String: Tensor] = [:]
+
+    public init() {}
+
+    /// The recorded activations by name (`mapping.fc0`, `synthesis.b8.conv0.affine`, `synthesis.b8.img`).
+    public var tensors: [String: Tensor] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+
+    func record(_ name: String, _ t: Tensor) {
+        lock.lock()
+        defer { lock.unlock() }
+        recorded[name] = t
+    }
+
+    /// Runs `body` with this trace current.
+    public func recording<R>(_ body: () throws -> R) rethrows -> R {
+        try Self.$current.withValue(self, operation: body)
+    }
+
+    /// Runs `body` with a new trace current and returns the trace.
+    public static func recording(_ body: () throws -> Void) rethrows -> ActivationTrace {
+        let trace = ActivationTrace()
+        try trace.recording(body)
+        return trace
     }
 }
 

@@ -124,7 +124,7 @@ public final class StyleGAN1Trainer {
         // β = 0.5^(batch / 10 kimg); non-trainables copied.
         let beta = pow(0.5, Double(n) / Swift.max(preset.emaKimg * 1000, 1e-8))
         try TrainingStep.moveAverage(G_ema, toward: G, beta: beta)
-        for layer in [G.lod, D.lod, G_ema.lod] { layer!.value = try Tensor.full(lod, shape: [], on: device) }
+        for buffer in [G.lod, D.lod, G_ema.lod] { buffer.value = try Tensor.full(lod, shape: [], on: device) }
         // G: softplus(−D(G(z))).
         do {
             let fake = try runG(random.normal([n, zDim], on: device), lod: lod, random: random, mixing: &mixing)

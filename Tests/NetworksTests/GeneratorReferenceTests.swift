@@ -33,9 +33,8 @@ import Testing
         let device = try Device.select(deviceName)
         let g = try Reference.generator("g_pert_params", on: device)
         let io = try Reference.file("g_pert_io")
-        let trace = ActivationTrace()
-        let ws = try g.mapping(Reference.tensor(io, "z", on: device), trace: trace)
-        _ = try g.synthesis(ws, trace: trace)
+        let z = try Reference.tensor(io, "z", on: device)
+        let trace = try ActivationTrace.recording { _ = try g.synthesis(g.mapping(z)) }
         var checked = 0
         for name in io.names where name.hasPrefix("act.") {
             let key = String(name.dropFirst(4))
@@ -57,9 +56,8 @@ import Testing
         let trackedW = try Reference.tensor(io, "track.w")
         let averages = try Reference.tensor(io, "track.w_avg")
         for step in 0..<3 {
-            let trace = ActivationTrace()
             let z = try zs.slice(axis: 0, step..<(step + 1)).reshape([8, 64])
-            _ = try g.mapping(z, updateWAvg: true, trace: trace)
+            let trace = try ActivationTrace.recording { _ = try g.mapping(z, updateWAvg: true) }
             try expectClose(try #require(trace.tensors["mapping.fc7"]), trackedW.slice(axis: 0, step..<(step + 1)).reshape([8, 64]), "track.w[\(step)]")
             try expectClose(g.mapping.wAvg.value, averages.slice(axis: 0, (step + 1)..<(step + 2)).reshape([64]), "track.w_avg[\(step + 1)]")
         }

@@ -5,22 +5,26 @@ import Tensors
 extension StyleGAN1 {
     /// `G_mapping`: pixel norm, then `mapping_layers` dense layers with leaky ReLU (lrmul 0.01).
     public final class Mapping: Layer {
-        public var layers: [Dense] = []
+        public let latentSize: Int
+        public let layers: [Dense]
 
         public init(_ config: GeneratorConfig, random: inout InitRandom, device: Device) throws {
-            super.init(device: device)
+            latentSize = config.latentSize
+            var layers: [Dense] = []
             var inFeatures = config.latentSize
             for i in 0..<config.mappingLayers {
                 let outFeatures = i == config.mappingLayers - 1 ? config.dlatentSize : config.mappingFmaps
-                layers.append(child("Dense\(i)", try Dense(inFeatures, outFeatures, gain: 2.0.squareRoot(),
-                                                           lrmul: config.mappingLrmul, activation: .lrelu,
-                                                           random: &random, device: device)))
+                layers.append(try Dense(inFeatures, outFeatures, gain: 2.0.squareRoot(), lrmul: config.mappingLrmul,
+                                        activation: .lrelu, random: &random, device: device))
                 inFeatures = outFeatures
             }
+            self.layers = layers
+            super.init(device: device, children: layers.enumerated().map { ("Dense\($0)", $1) })
         }
 
-        /// w `[N, dlatent_size]` (before the broadcast to every layer).
+        /// w `[N, dlatent_size]` (before the broadcast to every layer) for latents `[N, latent_size]`.
         public func callAsFunction(_ z: Tensor) throws -> Tensor {
+            try assertShape(z, [nil, latentSize], "latents")
             var x = try z.normalize2ndMoment()
             for layer in layers { x = try layer(x) }
             return x
@@ -30,51 +34,34 @@ extension StyleGAN1 {
     /// One resolution's layers of `G_synthesis`: `Const` + `Conv` at 4×4, `Conv0_up` + `Conv1` above.
     public final class SynthesisBlock: Layer {
         public let resolution: Int
-        public var const: Parameter?
-        public var up: Conv?
-        public var conv: Conv?
-        public var first: Epilogue!
-        public var second: Epilogue!
+        /// The channels of the previous block's output (0 at 4×4).
+        public let inChannels: Int
+        /// `Const` (4×4) or `Conv0_up`.
+        public let first: SynthesisLayer
+        /// `Conv` (4×4) or `Conv1`.
+        public let second: SynthesisLayer
         public let fusedUp: Bool
-        public var blurFilter: Tensor
 
         init(_ config: GeneratorConfig, resolution: Int, random: inout InitRandom, device: Device) throws {
             self.resolution = resolution
             let r = resolution.trailingZeroBitCount
-            let (inChannels, channels) = (config.nf(r - 2), config.nf(r - 1))
+            let channels = config.nf(r - 1)
+            inChannels = resolution == 4 ? 0 : config.nf(r - 2)
             fusedUp = try config.fused(outputResolution: resolution)
-            blurFilter = try Filters.setupFilter(Filters.blurTaps, on: device)
-            super.init(device: device)
-            let gain = 2.0.squareRoot()
-            if resolution == 4 {
-                let scope = child("Const", Layer(device: device))
-                const = scope.parameter("const", try Tensor.ones([1, channels, 4, 4], on: device))
-                first = try Epilogue(channels: channels, dlatentSize: config.dlatentSize, owner: scope, random: &random, device: device)
-                let second = child("Conv", try Conv(channels, channels, kernel: 3, gain: gain, random: &random, device: device))
-                conv = second
-                self.second = try Epilogue(channels: channels, dlatentSize: config.dlatentSize, owner: second, random: &random, device: device)
-            } else {
-                let upConv = child("Conv0_up", try Conv(inChannels, channels, kernel: 3, gain: gain,
-                                                        resample: fusedUp ? .fusedUp : .none, random: &random, device: device))
-                up = upConv
-                first = try Epilogue(channels: channels, dlatentSize: config.dlatentSize, owner: upConv, random: &random, device: device)
-                let second = child("Conv1", try Conv(channels, channels, kernel: 3, gain: gain, random: &random, device: device))
-                conv = second
-                self.second = try Epilogue(channels: channels, dlatentSize: config.dlatentSize, owner: second, random: &random, device: device)
-            }
+            let input: SynthesisLayer.Input = resolution == 4 ? .const : .upConv(inChannels: inChannels, fused: fusedUp)
+            first = try SynthesisLayer(channels: channels, dlatentSize: config.dlatentSize, input: input, random: &random, device: device)
+            second = try SynthesisLayer(channels: channels, dlatentSize: config.dlatentSize, input: .conv(inChannels: channels),
+                                        random: &random, device: device)
+            super.init(device: device, children: resolution == 4 ? [("Const", first), ("Conv", second)]
+                                                                 : [("Conv0_up", first), ("Conv1", second)])
         }
 
-        /// `ws` are the block's two dlatents `[N, w]`; `noises` its two noise maps (or nil for none).
+        /// The block's output for the previous block's (nil at 4×4), its two dlatents `[N, w]` and
+        /// its two noise maps (nil for none).
         func callAsFunction(_ input: Tensor?, _ w0: Tensor, _ w1: Tensor, noises: (Tensor?, Tensor?)) throws -> Tensor {
-            var x: Tensor
-            if let const {
-                x = try const.value.expand(to: [w0.shape[0]] + Array(const.shape.dropFirst()))
-            } else {
-                let upsampled = fusedUp ? try up!(input!) : try up!(input!.upscale2d())
-                x = try upsampled.blur2d(filter: blurFilter)
-            }
-            x = try first(x, w0, noise: noises.0)
-            return try second(conv!(x), w1, noise: noises.1)
+            let half = resolution / 2
+            let x = resolution == 4 ? nil : try require(input, [nil, inChannels, half, half], "x")
+            return record(try second(first(x, w0, noise: noises.0), w1, noise: noises.1))
         }
     }
 
@@ -82,43 +69,43 @@ extension StyleGAN1 {
     /// `(1 − α)·up(ToRGB at 2^(R−k)) + α·up(ToRGB at 2^(R−k−1))`, nearest-up-sampled to full resolution.
     public final class Synthesis: Layer {
         public let config: GeneratorConfig
-        public var blocks: [SynthesisBlock] = []
-        /// `ToRGB_lod{R−r}` for each resolution 2^r, indexed by r − 2.
-        public var toRGB: [Conv] = []
-        public var toRGBBias: [Parameter] = []
+        public let blocks: [SynthesisBlock]
+        /// `ToRGB_lod{R−r}` (with its bias) for each resolution 2^r, indexed by r − 2.
+        public let toRGB: [Conv]
         /// The fixed noise inputs `noise0 …` `[1, 1, res, res]`, used by noise mode `const`.
-        public var noiseInputs: [Buffer] = []
+        public let noiseInputs: [Buffer]
 
         public init(_ config: GeneratorConfig, random: inout InitRandom, device: Device) throws {
             self.config = config
-            super.init(device: device)
             let top = config.resolutionLog2
-            for i in 0..<config.numLayers {
+            noiseInputs = try (0..<config.numLayers).map { i in
                 let res = 1 << (i / 2 + 2)
-                noiseInputs.append(buffer("noise\(i)", try random.normal([1, 1, res, res], on: device)))
+                return Buffer("noise\(i)", try random.normal([1, 1, res, res], on: device))
             }
+            var blocks: [SynthesisBlock] = [], toRGB: [Conv] = []
+            var children: [(String, Layer?)] = []
             for r in 2...top {
                 let res = 1 << r
-                blocks.append(child("\(res)x\(res)", try SynthesisBlock(config, resolution: res, random: &random, device: device)))
-                let rgb = child("ToRGB_lod\(top - r)", try Conv(config.nf(r - 1), config.numChannels, kernel: 1, gain: 1,
-                                                               random: &random, device: device))
+                let block = try SynthesisBlock(config, resolution: res, random: &random, device: device)
+                let rgb = try Conv(config.nf(r - 1), config.numChannels, kernel: 1, gain: 1, bias: true, activation: .linear,
+                                   random: &random, device: device)
+                blocks.append(block)
                 toRGB.append(rgb)
-                toRGBBias.append(rgb.parameter("bias", try Tensor.zeros([config.numChannels], on: device)))
+                children += [("\(res)x\(res)", block), ("ToRGB_lod\(top - r)", rgb)]
             }
+            self.blocks = blocks
+            self.toRGB = toRGB
+            super.init(device: device, buffers: noiseInputs, children: children)
         }
 
-        func rgb(_ index: Int, _ x: Tensor) throws -> Tensor {
-            try toRGB[index](x).biasAct(bias: toRGBBias[index].value, BiasActParameters(.linear))
-        }
+        func rgb(_ index: Int, _ x: Tensor) throws -> Tensor { try toRGB[index](x) }
 
         /// The image at full resolution for dlatents `[N, num_layers, dlatent_size]` at level of detail `lod`.
         /// `noiseAt`, when given, limits noise to the layers whose resolution it accepts.
         public func callAsFunction(_ ws: Tensor, lod: Double = 0, noiseMode: NoiseMode = .random,
                                    random: RandomStream? = nil, noiseAt: ((Int) -> Bool)? = nil) throws -> Tensor {
             let top = config.resolutionLog2
-            guard ws.rank == 3, ws.shape[1] == config.numLayers else {
-                throw TensorError.shapeMismatch(op: "StyleGAN1.Synthesis", shapes: [ws.shape], reason: "is not [N, \(config.numLayers), \(config.dlatentSize)]")
-            }
+            try assertShape(ws, [nil, config.numLayers, config.dlatentSize], "dlatents")
             guard lod >= 0, lod <= Double(top - 2) else {
                 throw TensorError.invalidArgument(op: "StyleGAN1.Synthesis", reason: "lod \(lod) outside 0...\(top - 2)")
             }
@@ -155,21 +142,21 @@ extension StyleGAN1 {
     /// `G_style`: mapping, the tracked `dlatent_avg`, truncation, and synthesis.
     public final class Generator: Layer {
         public let config: GeneratorConfig
-        public var synthesis: Synthesis!
-        public var mapping: Mapping!
-        public var dlatentAvg: Buffer!
+        public let synthesis: Synthesis
+        public let mapping: Mapping
+        public let dlatentAvg: Buffer
         /// The level of detail of progressive growing (0 is full resolution).
-        public var lod: Buffer!
+        public let lod: Buffer
 
         public init(_ config: GeneratorConfig, seed: UInt64 = 0, device: Device) throws {
             try config.validate()
             self.config = config
-            super.init(device: device)
             var random = InitRandom(seed: seed)
-            lod = buffer("lod", try Tensor.zeros([], on: device))
-            dlatentAvg = buffer("dlatent_avg", try Tensor.zeros([config.dlatentSize], on: device))
-            synthesis = child("synthesis", try Synthesis(config, random: &random, device: device))
-            mapping = child("mapping", try Mapping(config, random: &random, device: device))
+            lod = Buffer("lod", try Tensor.zeros([], on: device))
+            dlatentAvg = Buffer("dlatent_avg", try Tensor.zeros([config.dlatentSize], on: device))
+            synthesis = try Synthesis(config, random: &random, device: device)
+            mapping = try Mapping(config, random: &random, device: device)
+            super.init(device: device, buffers: [lod, dlatentAvg], children: [("synthesis", synthesis), ("mapping", mapping)])
         }
 
         public var numWs: Int { config.numLayers }
