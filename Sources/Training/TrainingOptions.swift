@@ -159,7 +159,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// StyleGAN (v1): a batch of another size than the schedule's.
     case batchSizeMismatch(images: Int, scheduled: Int, resolution: Int)
     /// A statistic (a loss) that became NaN or infinite; `lastSnapshot`: the last good snapshot, if any.
-    case nonFiniteStatistic(name: String, phase: String, value: Double, tick: Int, kimg: Double, lastSnapshot: String?)
+    case nonFiniteStatistic(Statistic, value: Double, tick: Int, kimg: Double, lastSnapshot: String?)
     /// A parameter holding NaN or infinity.
     case nonFiniteParameter(name: String, tick: Int, kimg: Double, lastSnapshot: String?)
 
@@ -204,8 +204,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "\(path) holds networks of another configuration than preset \(preset.rawValue) gives; resume with the run's own options"
         case .batchSizeMismatch(let images, let scheduled, let resolution):
             return "a batch of \(images) images where the schedule gives \(scheduled) at \(resolution)x\(resolution)"
-        case .nonFiniteStatistic(let name, let phase, let value, let tick, let kimg, let lastSnapshot):
-            return "\(name) (phase \(phase)) became \(value) \(stopped(tick, kimg, lastSnapshot)); lower the learning rate (--lrate) or raise --gamma"
+        case .nonFiniteStatistic(let statistic, let value, let tick, let kimg, let lastSnapshot):
+            return "\(statistic.rawValue) (phase \(statistic.phase.rawValue)) became \(value) \(stopped(tick, kimg, lastSnapshot)); lower the learning rate (--lrate) or raise --gamma"
         case .nonFiniteParameter(let name, let tick, let kimg, let lastSnapshot):
             return "parameter \(name) holds NaN or Inf \(stopped(tick, kimg, lastSnapshot)); lower the learning rate (--lrate)"
         case .imageFormatMismatch(let network, let data):

@@ -275,7 +275,7 @@ public final class TrainingRun {
             let shownKimg = Double(trainer.curNimg) / 1000
             let latest: String? = TrainingRun.snapshots(in: folder).last.map { folder.appendingPathComponent($0.name).path }
             for (statistic, moments) in values where !moments.mean.isFinite {
-                throw TrainingError.nonFiniteStatistic(name: statistic.rawValue, phase: statistic.phase.rawValue, value: moments.mean,
+                throw TrainingError.nonFiniteStatistic(statistic, value: moments.mean,
                                                       tick: tick, kimg: shownKimg, lastSnapshot: latest)
             }
             if let bad = try trainer.firstNonFiniteParameter() {

@@ -74,7 +74,7 @@ import Testing
             try TrainingRun(options: options, outdir: outdir, resume: nil, device: .cpu).run()
         }
         switch error {
-        case .nonFiniteStatistic(_, _, let value, let tick, _, let lastSnapshot)?:
+        case .nonFiniteStatistic(_, let value, let tick, _, let lastSnapshot)?:
             #expect(!value.isFinite && tick == 0 && lastSnapshot == nil)
         case .nonFiniteParameter(_, let tick, _, let lastSnapshot)?:
             #expect(tick == 0 && lastSnapshot == nil)
