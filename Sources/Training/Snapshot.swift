@@ -6,9 +6,9 @@ import Tensors
 /// What a training snapshot holds beside the networks: `train.opt.<G|D>.<m|v>.<key>` Adam moments,
 /// other `train.*` tensors, and the counters (`sgan.train_state`) and options as metadata.
 enum Snapshot {
-    /// The moments of `optimizer` over `module`'s parameters, named for the snapshot.
-    static func optimizerTensors(_ name: String, _ optimizer: Adam, _ module: Layer) -> [(String, Tensor)] {
-        zip(module.namedParameters(), optimizer.moments).flatMap { entry, moments in
+    /// The moments of `optimizer` over `parameters` (the keys and parameters it steps), named for the snapshot.
+    static func optimizerTensors(_ name: String, _ optimizer: Adam, _ parameters: [(String, Parameter)]) -> [(String, Tensor)] {
+        zip(parameters, optimizer.moments).flatMap { entry, moments in
             [("train.opt.\(name).m.\(entry.0)", moments.m), ("train.opt.\(name).v.\(entry.0)", moments.v)]
         }
     }
@@ -34,9 +34,9 @@ enum Snapshot {
             return try Tensor(file.floats(name), shape: entry.shape, on: device)
         }
 
-        /// Restores `optimizer` (over `module`) to the saved step and moments.
-        func restore(_ optimizer: Adam, named name: String, over module: Layer, step: Int) throws {
-            try optimizer.restore(step: step, moments: try module.namedParameters().map { key, _ in
+        /// Restores `optimizer` (over `parameters`) to the saved step and moments.
+        func restore(_ optimizer: Adam, named name: String, over parameters: [(String, Parameter)], step: Int) throws {
+            try optimizer.restore(step: step, moments: try parameters.map { key, _ in
                 (try tensor("train.opt.\(name).m.\(key)"), try tensor("train.opt.\(name).v.\(key)"))
             })
         }
@@ -45,7 +45,7 @@ enum Snapshot {
     /// Resuming from `snapshot`: the saved networks' weights (G, D, G_ema as read from it) copied
     /// into the live ones, and both optimizers restored.
     static func resume(_ snapshot: Reader, networks: [(saved: Layer, live: Layer)],
-                       optG: Adam, G: Layer, optD: Adam, D: Layer) throws {
+                       optG: Adam, G: [(String, Parameter)], optD: Adam, D: [(String, Parameter)]) throws {
         for (saved, live) in networks { try copyWeights(from: saved, to: live) }
         try snapshot.restore(optG, named: "G", over: G, step: snapshot.state.optGStep)
         try snapshot.restore(optD, named: "D", over: D, step: snapshot.state.optDStep)

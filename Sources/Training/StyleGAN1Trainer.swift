@@ -155,7 +155,7 @@ public final class StyleGAN1Trainer {
         state.lod = currentLod
         state.optimizerLod = [optimizerLod.0, optimizerLod.1]
         state.scheduleNimg = scheduleNimg
-        let tensors = Snapshot.optimizerTensors("G", optG, G) + Snapshot.optimizerTensors("D", optD, D)
+        let tensors = Snapshot.optimizerTensors("G", optG, G.namedParameters()) + Snapshot.optimizerTensors("D", optD, D.namedParameters())
         try NetworkFile.write(NetworkFile.StyleGAN1Networks(G: G, D: D, G_ema: G_ema), to: path,
                               extraMetadata: try state.metadata(options: options), extraTensors: tensors)
     }
@@ -169,7 +169,8 @@ public final class StyleGAN1Trainer {
         guard g.config == G.config, d.config == D.config else {
             throw TrainingError.networkMismatch(path: path, preset: preset.name)
         }
-        try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G, optD: optD, D: D)
+        try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G.namedParameters(),
+                            optD: optD, D: D.namedParameters())
         let state = snapshot.state
         batchIndex = state.batchIndex
         curNimg = state.curNimg

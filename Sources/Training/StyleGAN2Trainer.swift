@@ -15,6 +15,9 @@ public final class StyleGAN2Trainer {
     public let options: TrainingOptions
     let optG: Adam
     let optD: Adam
+    /// D's parameters that train (all but the first `options.freezeD` layers, as the official
+    /// `--freezed`), with their keys: what `optD` steps and what snapshots hold its moments for.
+    let trainableD: [(String, Parameter)]
     /// The running mean of path lengths (a scalar on the device).
     var plMean: Tensor
     public private(set) var batchIndex = 0
@@ -43,7 +46,9 @@ public final class StyleGAN2Trainer {
                             beta2: pow(0.99, ratio), epsilon: 1e-8)
         }
         optG = try adam(G.namedParameters().map(\.1), interval: options.gRegInterval)
-        optD = try adam(D.namedParameters().map(\.1), interval: options.dRegInterval)
+        let frozen = D.firstLayers(options.freezeD ?? 0).map { $0.path + "." }
+        trainableD = D.namedParameters().filter { key, _ in !frozen.contains { key.hasPrefix($0) } }
+        optD = try adam(trainableD.map(\.1), interval: options.dRegInterval)
         plMean = try Tensor.zeros([], on: device)
     }
 
@@ -156,7 +161,7 @@ public final class StyleGAN2Trainer {
 
     /// The training state that a snapshot adds to the networks: optimizer moments, pl_mean, counters.
     func stateTensors() -> [(String, Tensor)] {
-        [("train.pl_mean", plMean)] + Snapshot.optimizerTensors("G", optG, G) + Snapshot.optimizerTensors("D", optD, D)
+        [("train.pl_mean", plMean)] + Snapshot.optimizerTensors("G", optG, G.namedParameters()) + Snapshot.optimizerTensors("D", optD, trainableD)
     }
 
     func stateMetadata() -> TrainState {
@@ -171,6 +176,17 @@ public final class StyleGAN2Trainer {
                               extraMetadata: try state.metadata(options: options), extraTensors: stateTensors())
     }
 
+    /// Starts from the weights of a network file (the official `--resume` of a network pickle, for
+    /// fine-tuning): G, D and G_ema copied in; the optimizers and counters stay fresh.
+    func initialize(from networks: NetworkFile.StyleGAN2Networks, path: String) throws {
+        guard let g = networks.G, let d = networks.D, let gEma = networks.G_ema else {
+            throw TrainingError.fineTuningNeedsAllNetworks(path: path)
+        }
+        try Snapshot.copyWeights(from: g, to: G)
+        try Snapshot.copyWeights(from: d, to: D)
+        try Snapshot.copyWeights(from: gEma, to: G_ema)
+    }
+
     /// Restores networks and training state from a snapshot written by `writeSnapshot`.
     func restore(from path: String) throws -> TrainState {
         let snapshot = try Snapshot.Reader(path: path, device: device)
@@ -181,7 +197,8 @@ public final class StyleGAN2Trainer {
         guard g.config == G.config, d.config == D.config else {
             throw TrainingError.networkMismatch(path: path, preset: preset.name)
         }
-        try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G, optD: optD, D: D)
+        try Snapshot.resume(snapshot, networks: [(g, G), (d, D), (gEma, G_ema)], optG: optG, G: G.namedParameters(),
+                            optD: optD, D: trainableD)
         let state = snapshot.state
         plMean = try snapshot.tensor("train.pl_mean")
         batchIndex = state.batchIndex

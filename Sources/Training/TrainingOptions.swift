@@ -34,6 +34,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Inception metrics (`fid50k_full`, `kid50k_full`, `fid10k`, `fid2k`) computed at each snapshot
     /// into metrics.jsonl, as the official `--metrics`; nil (as in runs saved before it existed) or empty: none.
     public var metrics: [InceptionMetric]? = nil
+    /// A network file whose G, D and G_ema a new run starts from (fine-tuning, the official
+    /// `--resume` of a network pickle); the networks' architecture comes from it.
+    public var resumeNetwork: String? = nil
+    /// D layers frozen from the highest resolution down (the official `--freezed`); nil: none.
+    public var freezeD: Int? = nil
     public var seed: UInt64 = 0
     /// x-flip augmentation; nil: the preset's (`stylegan1-ffhq` mirrors, as the official FFHQ configuration).
     public var mirror: Bool? = nil
@@ -54,7 +59,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case preset, data, proceduralResolution = "procedural_resolution", batch, gamma, learningRate = "lrate"
-        case mbstdGroup = "mbstd_group", channelBase = "cbase", channelMax = "cmax", mappingLayers = "map", latentSize = "zdim", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks", metrics
+        case mbstdGroup = "mbstd_group", channelBase = "cbase", channelMax = "cmax", mappingLayers = "map", latentSize = "zdim", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks", metrics, resumeNetwork = "resume_pkl", freezeD = "freezed"
         case seed, mirror, gRegInterval = "G_reg_interval", dRegInterval = "D_reg_interval"
         case gridColumns = "grid_columns", gridRows = "grid_rows"
         case lodInitialResolution = "lod_initial_resolution", lodTrainingKimg = "lod_training_kimg"
@@ -146,6 +151,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case unreadableRunOptions(path: String, reason: String, snapshot: String)
     /// `--resume` naming a file that does not exist.
     case resumeSnapshotMissing(path: String)
+    /// Fine-tuning from a network file that lacks G, D or G_ema.
+    case fineTuningNeedsAllNetworks(path: String)
+    /// Fine-tuning from a StyleGAN (v1) network file.
+    case fineTuningStyleGAN1(path: String)
+    /// An option that contradicts the network file a fine-tuning run starts from.
+    case contradictsNetworkFile(path: String, option: String, given: String, file: String)
     /// A file without training state (`sgan.train_state`): a network file.
     case notATrainingSnapshot(path: String)
     /// A snapshot lacking a tensor of the training state.
@@ -191,6 +202,14 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "--resume latest: no snapshot under \(outdir); start a run without --resume first"
         case .unreadableRunOptions(let path, let reason, let snapshot):
             return "--resume latest: \(path) cannot be read (\(reason)); resume from the snapshot file itself with --resume \(snapshot)"
+        case .fineTuningNeedsAllNetworks(let path):
+            return "\(path) does not hold G, D and G_ema: fine-tuning starts from all three, as in a network pickle converted with tools/convert_official.py"
+        case .fineTuningStyleGAN1(let path):
+            return "\(path) is a StyleGAN (v1) network: fine-tuning starts from StyleGAN2 networks only"
+        case .contradictsNetworkFile(let path, let option, let given, let file):
+            return option == "--data"
+                ? "--data \(given) does not fit \(path), whose networks make \(file); prepare the data at that size (sgan-gpu dataset --resolution)"
+                : "\(option) \(given) contradicts \(path), whose networks have \(file); leave \(option) out (a fine-tuning run takes the networks' architecture from the file)"
         case .resumeSnapshotMissing(let path):
             return "--resume: \(path) does not exist"
         case .notATrainingSnapshot(let path):

@@ -3,6 +3,7 @@ import ImageIO
 import Metrics
 import Networks
 import Rendering
+import SafeTensors
 import Tensors
 
 /// A training run: its folder, the loop over batches, ticks, logs, sample grids, snapshots and
@@ -74,6 +75,25 @@ public final class TrainingRun {
         dataset = try options.data.map(openDataset) ?? ProceduralDataset(resolution: options.proceduralResolution)
         var preset = try options.resolvedPreset(resolution: dataset.resolution, channels: dataset.channels)
         adjustPreset(&preset)
+        // Fine-tuning: the networks' architecture comes from the network file (on resume, from the
+        // run's snapshot, which holds the same networks), and the run starts from its weights.
+        var initialNetworks: NetworkFile.StyleGAN2Networks? = nil
+        if let source = options.resumeNetwork {
+            let file = snapshot ?? source
+            guard FileManager.default.fileExists(atPath: file) else { throw TrainingError.resumeSnapshotMissing(path: file) }
+            guard case .stylegan2(let networks) = try NetworkFile.read(path: file, device: device) else {
+                throw TrainingError.fineTuningStyleGAN1(path: file)
+            }
+            guard let g = networks.G, let d = networks.D, networks.G_ema != nil else {
+                throw TrainingError.fineTuningNeedsAllNetworks(path: file)
+            }
+            try TrainingRun.checkAgainstNetworkFile(options, generator: g.config, discriminator: d.config,
+                                                    dataset: dataset, path: source)
+            var discriminator = d.config
+            if let group = options.mbstdGroup { discriminator.mbstdGroupSize = group }
+            (preset.generator, preset.discriminator) = (g.config, discriminator)
+            if snapshot == nil { initialNetworks = networks }
+        }
         let needed = TrainingRun.estimatedBytes(preset), available = TrainingRun.memoryBytes(of: device)
         guard needed <= available else {
             throw TrainingError.notEnoughMemory(neededBytes: needed, availableBytes: available, device: "\(device)")
@@ -90,6 +110,10 @@ public final class TrainingRun {
         let count = grid.columns * grid.rows
         gridLatents = try Tensor(random.randn(count * trainer.generator.zDim), shape: [count, trainer.generator.zDim], on: device)
         let trainer = self.trainer
+        if let initialNetworks, let source = options.resumeNetwork {
+            guard let trainer = trainer as? StyleGAN2Trainer else { throw TrainingError.fineTuningStyleGAN1(path: source) }
+            try trainer.initialize(from: initialNetworks, path: source)
+        }
         let resumed = try snapshot.map { try trainer.restore(from: $0) }
 
         // Everything is checked: only now is anything written (a refused start leaves nothing behind).
@@ -97,6 +121,11 @@ public final class TrainingRun {
         runFolder.removeLeftovers()
         self.runFolder = runFolder
         folder = runFolder.url
+        if let source = options.resumeNetwork, snapshot == nil {
+            let frozen = options.freezeD ?? 0
+            try say("Starting from the networks of \(source) (G, D and G_ema; fresh optimizers and counters)"
+                    + (frozen > 0 ? "; D's first \(frozen) layer\(frozen == 1 ? "" : "s") frozen" : ""))
+        }
         if let resumed, let snapshot {
             tick = resumed.tick
             try say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(resumed.curNimg) / 1000)) kimg")
@@ -107,6 +136,31 @@ public final class TrainingRun {
             let data = try encoder.encode(options)
             try runFolder.write("training_options.json") { try data.write(to: URL(fileURLWithPath: $0), options: .atomic) }
         }
+    }
+
+    /// Throws when an option given contradicts the networks of the file a fine-tuning run starts
+    /// from, or the dataset does not fit them.
+    static func checkAgainstNetworkFile(_ options: TrainingOptions, generator g: StyleGAN2.GeneratorConfig,
+                                        discriminator d: StyleGAN2.DiscriminatorConfig, dataset: ImageDataset, path: String) throws {
+        func check(_ option: String, _ given: Int?, _ file: Int, _ what: String) throws {
+            if let given, given != file {
+                throw TrainingError.contradictsNetworkFile(path: path, option: option, given: "\(given)", file: "\(what) \(file)")
+            }
+        }
+        try check("--cbase", options.channelBase, g.synthesis.channelBase, "channel_base")
+        try check("--cmax", options.channelMax, g.synthesis.channelMax, "channel_max")
+        try check("--map", options.mappingLayers, g.mapping.numLayers, "mapping layers")
+        try check("--zdim", options.latentSize, g.zDim, "z_dim")
+        let (r, c) = (dataset.resolution, dataset.channels)
+        if r != g.imgResolution || c != g.imgChannels || r != d.imgResolution {
+            throw TrainingError.contradictsNetworkFile(
+                path: path, option: "--data", given: "(\(c)x\(r)x\(r) images)", file: "\(g.imgChannels)x\(g.imgResolution)x\(g.imgResolution) images")
+        }
+    }
+
+    /// Whether `path` is a training snapshot (it holds the training state), not a plain network file.
+    public static func isTrainingSnapshot(_ path: String) throws -> Bool {
+        try SafeTensorsFile(path: path).metadata[TrainState.key] != nil
     }
 
     /// A lower bound of the memory a training run of `preset` needs: G, G_ema and D with Adam's two

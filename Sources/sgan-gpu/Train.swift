@@ -68,8 +68,11 @@ struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Augment with x-flips (default: the preset's; stylegan1-ffhq mirrors as the official FFHQ configuration).")
     var mirror: Bool?
 
-    @Option(help: "Continue a run: 'latest' (the newest snapshot under --outdir, in its own folder) or a snapshot file.")
+    @Option(help: "Continue a run: 'latest' (the newest snapshot under --outdir, in its own folder) or a snapshot file; or start a new run from a network file's G, D and G_ema (fine-tuning, as the official --resume of a network pickle: fresh optimizers and counters, the architecture from the file).")
     var resume: String?
+
+    @Option(help: "Freeze the first N layers of D, from the highest resolution down (the official --freezed; default 0).")
+    var freezed: Int?
 
     @Option(help: "Sample grids (reals.png, fakes*.png), columns x rows (default: the official size for the resolution, 7680/R x 4320/R within 7-32 x 4-32).")
     var grid: String?
@@ -99,6 +102,7 @@ struct Train: ParsableCommand {
         try require("--gamma", gamma, in: 0...1e6)
         try require("--lrate", lrate, in: 1e-12...10)
         try require("--mbstd-group", mbstdGroup, in: 1...4096)
+        try require("--freezed", freezed, in: 0...1000)
         try require("--cbase", cbase, in: 1...(1 << 20))
         try require("--cmax", cmax, in: 1...16384)
         try require("--map", map, in: 1...64)
@@ -129,6 +133,12 @@ struct Train: ParsableCommand {
         if let metrics {
             o.metrics = metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.compactMap(InceptionMetric.named)
         }
+        // A network file (no training state) starts a new run from its weights; a snapshot continues its run.
+        var resume = self.resume
+        if let path = resume, path != "latest", FileManager.default.fileExists(atPath: path), try !TrainingRun.isTrainingSnapshot(path) {
+            (o.resumeNetwork, resume) = (path, nil)
+        }
+        o.freezeD = freezed
         let environment = ProcessInfo.processInfo.environment
         let weights = inception ?? environment["SGAN_INCEPTION"].flatMap { $0.isEmpty ? nil : $0 }
         if let first = o.metrics?.first, weights == nil { throw MetricsError.inceptionWeightsNeeded(metric: first.name) }

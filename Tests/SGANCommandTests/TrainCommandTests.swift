@@ -148,6 +148,26 @@ func emptyFolder(_ name: String) throws -> String {
         #expect(options["snap"] as? Int == 50)
     }
 
+    /// `--resume` of a network file starts a new run from its networks (fine-tuning), with `--freezed`.
+    @Test func resumeFromANetworkFileFineTunes() throws {
+        let outdir = try folder("finetune")
+        let trained = try runCommand(["train", "--outdir", outdir, "--kimg", "0.004"] + tiny)
+        #expect(trained.status == 0, "\(trained.err)")
+        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: outdir).first { !$0.hasPrefix(".") })
+        guard case .stylegan2(let networks) = try NetworkFile.read(path: outdir + "/" + run + "/network-snapshot-000000.safetensors", device: .cpu) else {
+            Issue.record("not a StyleGAN2 snapshot")
+            return
+        }
+        let file = outdir + "/networks.safetensors"
+        try NetworkFile.write(networks, to: file)
+        let tuned = try runCommand(["train", "--outdir", outdir, "--kimg", "0.004", "--resume", file, "--freezed", "1"] + tiny)
+        #expect(tuned.status == 0, "\(tuned.err)")
+        #expect(tuned.out.contains("Starting from the networks of \(file)") && tuned.out.contains("D's first 1 layer frozen"), "\(tuned.out)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outdir).filter { $0.hasPrefix("0") }.count == 2)
+        let contradicting = try runCommand(["train", "--outdir", outdir, "--kimg", "0.004", "--resume", file] + tiny.map { $0 == "32" ? "64" : $0 })
+        #expect(contradicting.status != 0 && contradicting.err.contains("--cbase 64 contradicts"), "\(contradicting.err)")
+    }
+
     @Test func metricsCommandMeasuresASnapshot() throws {
         let outdir = try folder("metrics")
         let trained = try runCommand(["train", "--outdir", outdir, "--kimg", "0.008"] + tiny)

@@ -152,6 +152,16 @@ extension StyleGAN2 {
             super.init(device: device, children: blocks.map { ("b\($0.resolution)", $0) } + [("b4", epilogue)])
         }
 
+        /// The first `count` layers in the order the official `DiscriminatorBlock`s create them
+        /// (from the highest resolution: fromrgb, conv0, conv1, skip), which its `freeze_layers`
+        /// (`train.py --freezed`) freezes; the epilogue is never among them.
+        public func firstLayers(_ count: Int) -> [Layer] {
+            let layers: [Layer] = blocks.flatMap { block in
+                [block.fromrgb, block.conv0, block.conv1, block.skip].compactMap { $0 }
+            }
+            return Array(layers.prefix(Swift.max(0, count)))
+        }
+
         /// Logits `[N, 1]` for images `[N, img_channels, R, R]`.
         public func callAsFunction(_ img: Tensor) throws -> Tensor {
             try assertShape(img, [nil, config.imgChannels, config.imgResolution, config.imgResolution], "img")

@@ -1,0 +1,86 @@
+import Foundation
+import Networks
+import SafeTensors
+import Tensors
+import Testing
+@testable import Training
+
+/// Fine-tuning from a network file (the official `--resume` of a network pickle) and `--freezed`.
+@Suite struct FineTuningTests {
+    /// A network file (no training state) holding the networks of a short tiny run.
+    static func networkFile() throws -> (path: String, tensors: [String: [Float]]) {
+        let outdir = try temporaryFolder("finetune-source")
+        try TrainingRun(options: tinyOptions(kimg: 0.008), outdir: outdir, resume: nil, device: .cpu).run()
+        let snapshot = try #require(try TrainingRun.latestSnapshot(outdir: outdir)).snapshot
+        guard case .stylegan2(let networks) = try NetworkFile.read(path: snapshot, device: .cpu) else {
+            throw TrainingError.noGenerator(path: snapshot)
+        }
+        let path = outdir + "/networks.safetensors"
+        try NetworkFile.write(networks, to: path)
+        #expect(try !TrainingRun.isTrainingSnapshot(path))
+        let file = try SafeTensorsFile(path: path)
+        return (path, try Dictionary(uniqueKeysWithValues: file.names.map { ($0, try file.floats($0)) }))
+    }
+
+    /// A run started from a network file begins with its G, D and G_ema and fresh counters; with
+    /// `freezeD` 2, D's first two layers (b8.fromrgb, b8.conv0) never change while the rest trains.
+    @Test func startsFromTheFileAndFreezesTheFirstLayersOfD() throws {
+        let (path, source) = try Self.networkFile()
+        var options = tinyOptions(kimg: 0.016)
+        options.resumeNetwork = path
+        options.freezeD = 2
+        let outdir = try temporaryFolder("finetune")
+        let run = try TrainingRun(options: options, outdir: outdir, resume: nil, device: .cpu)
+        let trainer = try #require(run.trainer as? StyleGAN2Trainer)
+        #expect(trainer.curNimg == 0 && trainer.batchIndex == 0)
+        for (key, tensor) in trainer.G_ema.stateDict() { #expect(try tensor.toArray() == source["G_ema." + key], "G_ema.\(key)") }
+        for (key, tensor) in trainer.D.stateDict() { #expect(try tensor.toArray() == source["D." + key], "D.\(key)") }
+        #expect(trainer.trainableD.count == trainer.D.namedParameters().count - 4)
+        try run.run()
+
+        let trained = try latestSnapshotTensors(outdir)
+        for key in ["D.b8.fromrgb.weight", "D.b8.fromrgb.bias", "D.b8.conv0.weight", "D.b8.conv0.bias"] {
+            #expect(trained[key] == source[key], "\(key) is frozen and changed")
+        }
+        for key in ["D.b8.conv1.weight", "D.b4.fc.weight", "G.mapping.fc0.weight"] {
+            #expect(trained[key] != source[key], "\(key) did not train")
+        }
+        #expect(!trained.keys.contains { $0.hasPrefix("train.opt.D.m.b8.conv0.") })
+    }
+
+    /// A snapshot of a fine-tuning run with frozen layers resumes exactly.
+    @Test func aFineTuningRunResumesExactly() throws {
+        let (path, _) = try Self.networkFile()
+        var options = tinyOptions(kimg: 0.032)
+        options.resumeNetwork = path
+        options.freezeD = 3
+        let straight = try temporaryFolder("finetune-straight")
+        try TrainingRun(options: options, outdir: straight, resume: nil, device: .cpu).run()
+        let split = try temporaryFolder("finetune-split")
+        var half = options
+        half.kimg = 0.016
+        try TrainingRun(options: half, outdir: split, resume: nil, device: .cpu).run()
+        try TrainingRun(options: options, outdir: split, resume: "latest", device: .cpu).run()
+        let a = try latestSnapshotTensors(straight), b = try latestSnapshotTensors(split)
+        #expect(a.count == b.count && a.count > 50)
+        for (name, values) in a { #expect(b[name] == values, "\(name) differs after resuming") }
+    }
+
+    /// Options that contradict the file's networks are one clear error, and nothing is written.
+    @Test func contradictingOptionsAreRefused() throws {
+        let (path, _) = try Self.networkFile()
+        var options = tinyOptions(kimg: 0.008)
+        options.resumeNetwork = path
+        options.channelBase = 64
+        let outdir = try temporaryFolder("finetune-refused")
+        #expect(throws: TrainingError.contradictsNetworkFile(path: path, option: "--cbase", given: "64", file: "channel_base 32")) {
+            try TrainingRun(options: options, outdir: outdir, resume: nil, device: .cpu)
+        }
+        options.channelBase = nil
+        options.proceduralResolution = 16
+        #expect(throws: TrainingError.contradictsNetworkFile(path: path, option: "--data", given: "(3x16x16 images)", file: "3x8x8 images")) {
+            try TrainingRun(options: options, outdir: outdir, resume: nil, device: .cpu)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outdir).isEmpty)
+    }
+}
