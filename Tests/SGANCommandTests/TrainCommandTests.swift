@@ -22,8 +22,8 @@ func emptyFolder(_ name: String) throws -> String {
 
     func folder(_ name: String) throws -> String { try emptyFolder("sgan-\(name)") }
 
-    /// `--resume` with a network file (not a snapshot) is refused first for that reason, and a
-    /// refused start leaves no run folder behind.
+    /// `--resume` with a network file that holds only G_ema (fine-tuning needs G, D and G_ema) is
+    /// refused for that reason, and a refused start leaves no run folder behind.
     @Test func refusedResumeWritesNothing() throws {
         let outdir = try folder("refused"), network = try folder("refused-net") + "/g.safetensors"
         var g = StyleGAN2.GeneratorConfig()
@@ -31,7 +31,7 @@ func emptyFolder(_ name: String) throws -> String {
         try NetworkFile.write(NetworkFile.StyleGAN2Networks(G_ema: try StyleGAN2.Generator(g, device: .cpu)), to: network)
         let result = try runCommand(["train", "--outdir", outdir, "--kimg", "0.01", "--resume", network] + tiny)
         #expect(result.status != 0)
-        #expect(result.err.contains("it is a network file, not a training snapshot"), "\(result.err)")
+        #expect(result.err.contains("does not hold G, D and G_ema: fine-tuning starts from all three"), "\(result.err)")
         #expect(!result.err.contains("another configuration"), "\(result.err)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: outdir).isEmpty, "a refused start left files behind")
     }
