@@ -101,8 +101,9 @@ public struct GeneratedImages: MetricImages {
 /// need them), the reals' features cached on disk, progress reported as images are done.
 public final class InceptionMetrics {
     public let network: InceptionV3
-    /// SHA-256 of the weights file (part of the cache key).
-    public let weightsHash: String
+    /// The weights file, whose SHA-256 is part of the cache key (hashed on the first cache use).
+    public let weightsPath: String
+    private var weightsHash: String?
     public let cache: FeatureCache?
     public var batchSize = 16
     /// Hears `(what, done, total, seconds so far)` after each batch.
@@ -110,14 +111,23 @@ public final class InceptionMetrics {
 
     public init(weights path: String, device: Device, cache: FeatureCache?) throws {
         network = try InceptionV3(file: path, on: device)
-        weightsHash = try SHA256.ofFile(path)
+        weightsPath = path
         self.cache = cache
+    }
+
+    /// The SHA-256 of the weights file, computed once.
+    func weightsDigest() throws -> String {
+        if let weightsHash { return weightsHash }
+        let digest = try SHA256.ofFile(weightsPath)
+        weightsHash = digest
+        return digest
     }
 
     /// The features `[n, 2048]` of the first `n` images of `source`; cached when the source has a content hash.
     public func features(of source: MetricImages, count n: Int, what: String) throws -> [Float] {
         let hash = cache == nil ? nil : try source.contentHash()
-        if let cache, let hash, let cached = cache.load(images: hash, weights: weightsHash, count: n) {
+        let weights = hash == nil ? "" : try weightsDigest()
+        if let cache, let hash, let cached = cache.load(images: hash, weights: weights, count: n) {
             progress?("\(what) (cached)", n, n, 0)
             return cached
         }
@@ -131,7 +141,7 @@ public final class InceptionMetrics {
             done = end
             progress?(what, done, n, Date().timeIntervalSince(start))
         }
-        if let cache, let hash { cache.store(out, images: hash, weights: weightsHash, count: n) }
+        if let cache, let hash { cache.store(out, images: hash, weights: weights, count: n) }
         return out
     }
 

@@ -10,7 +10,7 @@ public protocol MetricImages {
     /// Images `range`, in order.
     func images(_ range: Range<Int>) throws -> [PNGImage]
     /// A SHA-256 of everything that decides the images (file names and bytes), for the feature
-    /// cache; nil: do not cache.
+    /// cache; nil: do not cache. Sources that are measured repeatedly compute it once.
     func contentHash() throws -> String?
 }
 

@@ -3,9 +3,11 @@ import ImageIO
 import Metrics
 
 /// A dataset's images as the reals of an Inception metric: in dataset order, as training reads them
-/// (8-bit, the dataset's channels), keyed for the feature cache by the SHA-256 of its files.
-public struct DatasetImages: MetricImages {
+/// (8-bit, the dataset's channels), keyed for the feature cache by the SHA-256 of its files, which
+/// is computed once (a run measures at every snapshot; the files do not change under it).
+public final class DatasetImages: MetricImages {
     public let dataset: ImageDataset
+    private var hash: String?
 
     public init(_ dataset: ImageDataset) { self.dataset = dataset }
 
@@ -20,6 +22,13 @@ public struct DatasetImages: MetricImages {
     /// Folder: each file's name and bytes; zip: the archive's bytes; the built-in procedural set: its
     /// name, resolution and channels (it is a function of them).
     public func contentHash() throws -> String? {
+        if let hash { return hash }
+        let digest = try hashFiles()
+        hash = digest
+        return digest
+    }
+
+    func hashFiles() throws -> String {
         var hash = SHA256()
         hash.update(field: "resolution \(dataset.resolution) channels \(dataset.channels)")
         switch dataset {

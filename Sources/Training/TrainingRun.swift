@@ -26,6 +26,8 @@ public final class TrainingRun {
     /// What computes `options.metrics` at each snapshot (nil when there are none).
     let inception: InceptionMetrics?
     let inceptionMetrics: [InceptionMetric]
+    /// The dataset as the reals of the Inception metrics (its content hash computed once per run).
+    private(set) lazy var reals = DatasetImages(dataset)
     var tick = 0
     /// Whether progress bars go to standard error (a terminal).
     let interactive = isatty(STDERR_FILENO) != 0
@@ -362,7 +364,7 @@ public final class TrainingRun {
         let start = Date()
         let fakes = GeneratedImages(generator: trainer.generator, count: inceptionMetrics.map(\.generated).max()!,
                                     seed: UInt32(truncatingIfNeeded: options.seed), batchSize: inception.batchSize)
-        for (metric, value) in try inception.compute(inceptionMetrics, reals: DatasetImages(dataset), fakes: fakes,
+        for (metric, value) in try inception.compute(inceptionMetrics, reals: reals, fakes: fakes,
                                                        kidSeed: UInt32(truncatingIfNeeded: options.seed)) {
             let seconds = Date().timeIntervalSince(start)
             try appendJSONLine(["results": [metric.name: value], "metric": metric.name, "total_time": seconds,

@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Networks
 import SafeTensors
 import Tensors
@@ -54,16 +55,7 @@ import Testing
         var options = tinyOptions(kimg: 0.032)
         options.resumeNetwork = path
         options.freezeD = 3
-        let straight = try temporaryFolder("finetune-straight")
-        try TrainingRun(options: options, outdir: straight, resume: nil, device: .cpu).run()
-        let split = try temporaryFolder("finetune-split")
-        var half = options
-        half.kimg = 0.016
-        try TrainingRun(options: half, outdir: split, resume: nil, device: .cpu).run()
-        try TrainingRun(options: options, outdir: split, resume: "latest", device: .cpu).run()
-        let a = try latestSnapshotTensors(straight), b = try latestSnapshotTensors(split)
-        #expect(a.count == b.count && a.count > 50)
-        for (name, values) in a { #expect(b[name] == values, "\(name) differs after resuming") }
+        try expectResumeIsExact(options)
     }
 
     /// Options that contradict the file's networks are one clear error, and nothing is written.
@@ -82,5 +74,22 @@ import Testing
             try TrainingRun(options: options, outdir: outdir, resume: nil, device: .cpu)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: outdir).isEmpty)
+    }
+}
+
+/// The reals of Inception metrics: a dataset's content hash is computed once per `DatasetImages`
+/// (a run measures at every snapshot), and depends on the files' bytes.
+@Suite struct DatasetImagesTests {
+    @Test func contentHashIsComputedOnceAndFollowsTheFiles() throws {
+        let folder = try temporaryFolder("dataset-hash")
+        func write(_ value: UInt8) throws {
+            try PNGImage(width: 8, height: 8, channels: 3, pixels: Array(repeating: value, count: 8 * 8 * 3)).write(path: folder + "/a.png")
+        }
+        try write(7)
+        let reals = DatasetImages(try FolderDataset(path: folder))
+        let first = try reals.contentHash()
+        try write(9)
+        #expect(try reals.contentHash() == first, "hashed again")
+        #expect(try DatasetImages(try FolderDataset(path: folder)).contentHash() != first)
     }
 }

@@ -31,24 +31,30 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
     return try Dictionary(uniqueKeysWithValues: file.names.map { ($0, try file.floats($0)) })
 }
 
+/// Runs `options` straight through and as its first half, a resume and the rest; expects every
+/// tensor of the final snapshots to be identical. Returns the split run's folder and the tensors.
+@discardableResult
+func expectResumeIsExact(_ options: TrainingOptions, sourceLocation: SourceLocation = #_sourceLocation) throws -> (split: String, tensors: [String: [Float]]) {
+    let straight = try temporaryFolder("straight")
+    try TrainingRun(options: options, outdir: straight, resume: nil, device: .cpu).run()
+    let split = try temporaryFolder("split")
+    var half = options
+    half.kimg = (options.kimg ?? 0) / 2
+    try TrainingRun(options: half, outdir: split, resume: nil, device: .cpu).run()
+    try TrainingRun(options: options, outdir: split, resume: "latest", device: .cpu).run()
+    let a = try latestSnapshotTensors(straight), b = try latestSnapshotTensors(split)
+    #expect(a.count == b.count && a.count > 50, sourceLocation: sourceLocation)
+    for (name, values) in a { #expect(b[name] == values, "\(name) differs after resuming", sourceLocation: sourceLocation) }
+    return (split, a)
+}
+
 @Suite struct TrainingTests {
     /// N steps, or N/2 steps + resume + N/2 steps, give identical weights, moments and pl_mean.
     @Test(arguments: [Preset.Name.small, .stylegan1Small])
     func resumeIsExact(_ preset: Preset.Name) throws {
         var options = tinyOptions(kimg: 0.032, preset: preset)   // 8 batches of 4
         (options.lodInitialResolution, options.lodTrainingKimg, options.lodTransitionKimg) = (4, 0.008, 0.008)
-        let straight = try temporaryFolder("straight")
-        try TrainingRun(options: options, outdir: straight, resume: nil, device: .cpu).run()
-
-        let split = try temporaryFolder("split")
-        var half = options
-        half.kimg = 0.016
-        try TrainingRun(options: half, outdir: split, resume: nil, device: .cpu).run()
-        try TrainingRun(options: options, outdir: split, resume: "latest", device: .cpu).run()
-
-        let a = try latestSnapshotTensors(straight), b = try latestSnapshotTensors(split)
-        #expect(a.count == b.count && a.count > 50)
-        for (name, values) in a { #expect(b[name] == values, "\(name) differs after resuming") }
+        let (split, a) = try expectResumeIsExact(options)
         #expect(a.keys.contains { $0.hasPrefix("train.opt.D.v.") })
         // The resumed run kept its folder and logged the resume.
         let runs = try FileManager.default.contentsOfDirectory(atPath: split).filter { !$0.hasPrefix(".") }
