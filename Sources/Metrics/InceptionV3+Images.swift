@@ -57,7 +57,7 @@ extension InceptionV3 {
             var end = start + 1
             while end < images.count, end - start < batchSize,
                   images[end].width == images[start].width, images[end].height == images[start].height { end += 1 }
-            let batch = try GradMode.disabled { try features(normalized: prepared(images[start..<end])) }
+            let batch = try features(normalized: prepared(images[start..<end]))
             out += try batch.toArray()
             start = end
         }

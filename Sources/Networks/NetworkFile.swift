@@ -116,6 +116,17 @@ public enum NetworkFile {
                                           : .stylegan1(try readStyleGAN1(parsed, device: device))
     }
 
+    /// The constructor arguments of a StyleGAN2 network file's G and D, from its header alone (no
+    /// network is built); nil where the file is a StyleGAN (v1) file.
+    public static func styleGAN2Configurations(_ file: SafeTensorsFile) throws
+        -> (generator: StyleGAN2.GeneratorConfig, discriminator: StyleGAN2.DiscriminatorConfig)? {
+        guard let arch = file.metadata[archKey] else { throw NetworkFileError.notANetworkFile(path: file.path) }
+        guard arch == "stylegan2" else { return nil }
+        let parsed = Parsed(path: file.path, arch: arch, file: file, modules: [:])
+        return (try parsed.config(generatorKwargsKey, StyleGAN2.GeneratorConfig.self),
+                try parsed.config(discriminatorKwargsKey, StyleGAN2.DiscriminatorConfig.self))
+    }
+
     /// Reads a StyleGAN2 network file onto `device`.
     public static func readStyleGAN2(path: String, device: Device) throws -> StyleGAN2Networks {
         let parsed = try parse(path: path, device: device)

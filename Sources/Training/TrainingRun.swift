@@ -83,18 +83,28 @@ public final class TrainingRun {
         if let source = options.resumeNetwork {
             let file = snapshot ?? source
             guard FileManager.default.fileExists(atPath: file) else { throw TrainingError.resumeSnapshotMissing(path: file) }
-            guard case .stylegan2(let networks) = try NetworkFile.read(path: file, device: device) else {
-                throw TrainingError.fineTuningStyleGAN1(path: file)
+            let configs: (generator: StyleGAN2.GeneratorConfig, discriminator: StyleGAN2.DiscriminatorConfig)
+            if snapshot == nil {
+                // A new run: the networks themselves, to start from.
+                guard case .stylegan2(let networks) = try NetworkFile.read(path: file, device: device) else {
+                    throw TrainingError.fineTuningStyleGAN1(path: file)
+                }
+                guard let g = networks.G, let d = networks.D, networks.G_ema != nil else {
+                    throw TrainingError.fineTuningNeedsAllNetworks(path: file)
+                }
+                (configs, initialNetworks) = ((g.config, d.config), networks)
+            } else {
+                // Resuming: the snapshot's networks are read by the trainer's restore; the header suffices here.
+                guard let header = try NetworkFile.styleGAN2Configurations(SafeTensorsFile(path: file)) else {
+                    throw TrainingError.fineTuningStyleGAN1(path: file)
+                }
+                configs = header
             }
-            guard let g = networks.G, let d = networks.D, networks.G_ema != nil else {
-                throw TrainingError.fineTuningNeedsAllNetworks(path: file)
-            }
-            try TrainingRun.checkAgainstNetworkFile(options, generator: g.config, discriminator: d.config,
+            try TrainingRun.checkAgainstNetworkFile(options, generator: configs.generator, discriminator: configs.discriminator,
                                                     dataset: dataset, path: source)
-            var discriminator = d.config
+            var discriminator = configs.discriminator
             if let group = options.mbstdGroup { discriminator.mbstdGroupSize = group }
-            (preset.generator, preset.discriminator) = (g.config, discriminator)
-            if snapshot == nil { initialNetworks = networks }
+            (preset.generator, preset.discriminator) = (configs.generator, discriminator)
         }
         let needed = TrainingRun.estimatedBytes(preset), available = TrainingRun.memoryBytes(of: device)
         guard needed <= available else {
