@@ -3,7 +3,7 @@ import Tensors
 /// Every registered kernel check, by family. `check-kernels` and the tests run exactly these.
 public enum KernelChecks {
     public static var all: [KernelCheck] {
-        elementwise + reduce + copy + matmul + conv + pool + stylegan + composite
+        elementwise + reduce + copy + matmul + conv + pool + augment + stylegan + composite
     }
 
     /// The names of all checks; each is unique.

@@ -77,6 +77,31 @@ public protocol Backend: AnyObject, Sendable {
     func upfirdn2dAdjoint(_ dy: Storage, shape: [Int], filter: Storage, filterShape: [Int],
                           _ parameters: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage
 
+    /// `x` `[N, C, H, W]` padded by reflection (torch's `'reflect'`: the edge is not repeated); each
+    /// pad is smaller than its dimension.
+    func padReflect(_ x: Storage, shape: [Int], padding: Padding2d) throws -> Storage
+
+    /// The adjoint of `padReflect`: from `dy` of the padded `shape` to `inputShape`.
+    func padReflectAdjoint(_ dy: Storage, shape: [Int], padding: Padding2d, inputShape: [Int]) throws -> Storage
+
+    /// `F.grid_sample(x, F.affine_grid(theta, [N, C, OH, OW]))`, bilinear, zeros outside,
+    /// `align_corners=False`, with `theta` `[N, 2, 3]`; the result is `[N, C, OH, OW]`.
+    func affineGridSample(_ x: Storage, shape: [Int], theta: Storage, outputSize: (height: Int, width: Int)) throws -> Storage
+
+    /// The adjoint of `affineGridSample` (with respect to the image): from `dy` `[N, C, OH, OW]` to `inputShape`.
+    func affineGridSampleAdjoint(_ dy: Storage, shape: [Int], theta: Storage, inputShape: [Int]) throws -> Storage
+
+    /// The per-sample affine colour transform `M[:, :C] · x + M[:, C]` of `x` `[N, C, H, W]`, with
+    /// `matrix` `[N, C, C + 1]`.
+    func colorMatrix(_ x: Storage, shape: [Int], matrix: Storage) throws -> Storage
+
+    /// A valid correlation of `x` `[N, C, H, W]` along `axis` (3: x, 2: y) with sample n's filter
+    /// `taps[n]` (`taps` `[N, T]`).
+    func sampleFIR(_ x: Storage, shape: [Int], taps: Storage, tapCount: Int, axis: Int) throws -> Storage
+
+    /// The adjoint of `sampleFIR`: from `dy` (the forward's output, `shape`) to `inputShape`.
+    func sampleFIRAdjoint(_ dy: Storage, shape: [Int], taps: Storage, tapCount: Int, axis: Int, inputShape: [Int]) throws -> Storage
+
     /// Max or average pooling of `x` `[N, C, H, W]`; the result is `[N, C, OH, OW]`.
     func pool2d(_ x: Storage, shape: [Int], _ parameters: Pool2dParameters) throws -> Storage
 

@@ -159,6 +159,47 @@ public final class ValidatingBackend: Backend {
                                                               parameters, inputShape: inputShape) })
     }
 
+    public func padReflect(_ x: Storage, shape: [Int], padding: Padding2d) throws -> Storage {
+        try checked("pad reflect", shapes: [shape], .elementwise, { try device.padReflect(x, shape: shape, padding: padding) },
+                    against: { try reference.padReflect(mirror(x), shape: shape, padding: padding) })
+    }
+
+    public func padReflectAdjoint(_ dy: Storage, shape: [Int], padding: Padding2d, inputShape: [Int]) throws -> Storage {
+        try checked("pad reflect gradient", shapes: [shape], .accumulation,
+                    { try device.padReflectAdjoint(dy, shape: shape, padding: padding, inputShape: inputShape) },
+                    against: { try reference.padReflectAdjoint(mirror(dy), shape: shape, padding: padding, inputShape: inputShape) })
+    }
+
+    public func affineGridSample(_ x: Storage, shape: [Int], theta: Storage, outputSize: (height: Int, width: Int)) throws -> Storage {
+        try checked("affine grid sample", shapes: [shape], .accumulation,
+                    { try device.affineGridSample(x, shape: shape, theta: theta, outputSize: outputSize) },
+                    against: { try reference.affineGridSample(mirror(x), shape: shape, theta: mirror(theta), outputSize: outputSize) })
+    }
+
+    public func affineGridSampleAdjoint(_ dy: Storage, shape: [Int], theta: Storage, inputShape: [Int]) throws -> Storage {
+        try checked("affine grid sample gradient", shapes: [shape, inputShape], .accumulation,
+                    { try device.affineGridSampleAdjoint(dy, shape: shape, theta: theta, inputShape: inputShape) },
+                    against: { try reference.affineGridSampleAdjoint(mirror(dy), shape: shape, theta: mirror(theta), inputShape: inputShape) })
+    }
+
+    public func colorMatrix(_ x: Storage, shape: [Int], matrix: Storage) throws -> Storage {
+        try checked("color matrix", shapes: [shape], .accumulation, { try device.colorMatrix(x, shape: shape, matrix: matrix) },
+                    against: { try reference.colorMatrix(mirror(x), shape: shape, matrix: mirror(matrix)) })
+    }
+
+    public func sampleFIR(_ x: Storage, shape: [Int], taps: Storage, tapCount: Int, axis: Int) throws -> Storage {
+        try checked("sample fir", shapes: [shape], .accumulation,
+                    { try device.sampleFIR(x, shape: shape, taps: taps, tapCount: tapCount, axis: axis) },
+                    against: { try reference.sampleFIR(mirror(x), shape: shape, taps: mirror(taps), tapCount: tapCount, axis: axis) })
+    }
+
+    public func sampleFIRAdjoint(_ dy: Storage, shape: [Int], taps: Storage, tapCount: Int, axis: Int, inputShape: [Int]) throws -> Storage {
+        try checked("sample fir gradient", shapes: [shape], .accumulation,
+                    { try device.sampleFIRAdjoint(dy, shape: shape, taps: taps, tapCount: tapCount, axis: axis, inputShape: inputShape) },
+                    against: { try reference.sampleFIRAdjoint(mirror(dy), shape: shape, taps: mirror(taps), tapCount: tapCount, axis: axis,
+                                                               inputShape: inputShape) })
+    }
+
     public func pool2d(_ x: Storage, shape: [Int], _ parameters: Pool2dParameters) throws -> Storage {
         try checked("\(parameters.kind.rawValue) pool2d", shapes: [shape], .accumulation, { try device.pool2d(x, shape: shape, parameters) },
                     against: { try reference.pool2d(mirror(x), shape: shape, parameters) })

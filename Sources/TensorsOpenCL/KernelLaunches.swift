@@ -155,6 +155,39 @@ extension OpenCLBackend {
         try launch(p.kind == .max ? "max_pool2d_f32" : "avg_pool2d_f32", file: Self.poolFile, global: [planes * oh * ow], arguments)
     }
 
+    // MARK: augment.cl
+
+    /// `pad_reflect_f32` (out: the padded tensor) or `pad_reflect_adjoint_f32` (out: the input's shape, from the padded x).
+    func padReflectF32(adjoint: Bool, global: [Int], out: CLBuffer, x: CLBuffer, planes: Int, h: Int, w: Int, padY0: Int, padX0: Int,
+                       oh: Int, ow: Int) throws {
+        try launch(adjoint ? "pad_reflect_adjoint_f32" : "pad_reflect_f32", file: Self.augmentFile, global: global,
+                   [(adjoint ? "dx" : "out", .buffer(out)), (adjoint ? "dy" : "x", .buffer(x)), ("planes", .i(planes)), ("H", .i(h)),
+                    ("W", .i(w)), ("padY0", .i(padY0)), ("padX0", .i(padX0)), ("OH", .i(oh)), ("OW", .i(ow))])
+    }
+
+    /// `affine_grid_sample_f32` or its adjoint; H, W are the forward's input size, OH, OW its output size.
+    func affineGridSampleF32(adjoint: Bool, global: [Int], out: CLBuffer, x: CLBuffer, theta: CLBuffer, n: Int, c: Int, h: Int, w: Int,
+                             oh: Int, ow: Int) throws {
+        try launch(adjoint ? "affine_grid_sample_adjoint_f32" : "affine_grid_sample_f32", file: Self.augmentFile, global: global,
+                   [(adjoint ? "dx" : "out", .buffer(out)), (adjoint ? "dy" : "x", .buffer(x)), ("theta", .buffer(theta)), ("N", .i(n)),
+                    ("C", .i(c)), ("H", .i(h)), ("W", .i(w)), ("OH", .i(oh)), ("OW", .i(ow))])
+    }
+
+    func colorMatrixF32(global: [Int], out: CLBuffer, x: CLBuffer, m: CLBuffer, n: Int, c: Int, hw: Int) throws {
+        try launch("color_matrix_f32", file: Self.augmentFile, global: global,
+                   [("out", .buffer(out)), ("x", .buffer(x)), ("m", .buffer(m)), ("N", .i(n)), ("C", .i(c)), ("HW", .i(hw))])
+    }
+
+    /// `sample_fir_f32` or its adjoint; `inputShape` is the forward's input, OH, OW its output size;
+    /// `axis` 3 (x) or 2 (y) as the tensor op counts them.
+    func sampleFIRF32(adjoint: Bool, global: [Int], out: CLBuffer, x: CLBuffer, f: CLBuffer, inputShape: [Int], t: Int, oh: Int, ow: Int,
+                      axis: Int) throws {
+        try launch(adjoint ? "sample_fir_adjoint_f32" : "sample_fir_f32", file: Self.augmentFile, global: global,
+                   [(adjoint ? "dx" : "out", .buffer(out)), (adjoint ? "dy" : "x", .buffer(x)), ("f", .buffer(f)), ("N", .i(inputShape[0])),
+                    ("C", .i(inputShape[1])), ("H", .i(inputShape[2])), ("W", .i(inputShape[3])), ("T", .i(t)), ("OH", .i(oh)),
+                    ("OW", .i(ow)), ("axis", .i(axis == 3 ? 0 : 1))])
+    }
+
     // MARK: bias_act.cl
 
     func biasActF32(activation: Activation, global: [Int], y: CLBuffer, x: CLBuffer, b: CLBuffer, hasBias: Bool,
