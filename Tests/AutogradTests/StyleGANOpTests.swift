@@ -35,6 +35,18 @@ import Testing
         }
     }
 
+    @Test func augmentationOps() throws {
+        try expectBoth("padReflect", [[1, 2, 4, 5]]) { try $0[0].padReflect((2, 4, 3, 1)) }
+        let theta = try Tensor([0.8, -0.5, 0.1, 0.4, 1.1, -0.2, -1, 0.1, 0.05, 0.2, 0.9, 0.3], shape: [2, 2, 3], dtype: .float64)
+        try expectBoth("affineGridSample", [[2, 2, 5, 4]]) { try $0[0].affineGridSample(theta: theta, outputSize: (7, 6)) }
+        let matrix = try Tensor.uniform([2, 3, 4], seed: 5, dtype: .float64)
+        try expectBoth("colorMatrix", [[2, 3, 3, 2]]) { try $0[0].colorMatrix(matrix) }
+        let taps = try Tensor.uniform([2, 3], seed: 6, dtype: .float64)
+        for axis in [2, 3] {
+            try expectBoth("sampleFIR axis \(axis)", [[2, 2, 5, 4]]) { try $0[0].sampleFIR(taps: taps, axis: axis) }
+        }
+    }
+
     @Test func modulatedConv2d() throws {
         let filter = try Filters.setupFilter(Filters.stylegan2Taps, on: .cpu).to(.cpu, dtype: .float64)
         for (up, fused, demodulate) in [(1, true, true), (1, false, true), (2, true, true), (1, true, false)] {

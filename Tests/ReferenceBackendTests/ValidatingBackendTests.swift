@@ -45,6 +45,27 @@ final class WrongBiasActBackend: Backend {
     func upfirdn2dAdjoint(_ dy: Storage, shape: [Int], filter: Storage, filterShape: [Int], _ parameters: UpFirDn2dParameters, inputShape: [Int]) throws -> Storage {
         try inner.upfirdn2dAdjoint(dy, shape: shape, filter: filter, filterShape: filterShape, parameters, inputShape: inputShape)
     }
+    func padReflect(_ x: Storage, shape: [Int], padding: Padding2d) throws -> Storage {
+        try inner.padReflect(x, shape: shape, padding: padding)
+    }
+    func padReflectAdjoint(_ dy: Storage, shape: [Int], padding: Padding2d, inputShape: [Int]) throws -> Storage {
+        try inner.padReflectAdjoint(dy, shape: shape, padding: padding, inputShape: inputShape)
+    }
+    func affineGridSample(_ x: Storage, shape: [Int], theta: Storage, outputSize: (height: Int, width: Int)) throws -> Storage {
+        try inner.affineGridSample(x, shape: shape, theta: theta, outputSize: outputSize)
+    }
+    func affineGridSampleAdjoint(_ dy: Storage, shape: [Int], theta: Storage, inputShape: [Int]) throws -> Storage {
+        try inner.affineGridSampleAdjoint(dy, shape: shape, theta: theta, inputShape: inputShape)
+    }
+    func colorMatrix(_ x: Storage, shape: [Int], matrix: Storage) throws -> Storage {
+        try inner.colorMatrix(x, shape: shape, matrix: matrix)
+    }
+    func sampleFIR(_ x: Storage, shape: [Int], taps: Storage, tapCount: Int, axis: Int) throws -> Storage {
+        try inner.sampleFIR(x, shape: shape, taps: taps, tapCount: tapCount, axis: axis)
+    }
+    func sampleFIRAdjoint(_ dy: Storage, shape: [Int], taps: Storage, tapCount: Int, axis: Int, inputShape: [Int]) throws -> Storage {
+        try inner.sampleFIRAdjoint(dy, shape: shape, taps: taps, tapCount: tapCount, axis: axis, inputShape: inputShape)
+    }
     func pool2d(_ x: Storage, shape: [Int], _ parameters: Pool2dParameters) throws -> Storage {
         try inner.pool2d(x, shape: shape, parameters)
     }
