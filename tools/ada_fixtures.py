@@ -260,18 +260,19 @@ def r1_case(name, augment, networks, conv2d_gradfix, grid_sample_gradfix, spec, 
         D, pipe, real, conv2d_gradfix, record=record, seed=seed)
 
     # The official custom op (patched to run), same draws: must give the same numbers.
-    saved = grid_sample_gradfix._should_use_custom_op, grid_sample_gradfix._GridSample2dBackward.forward
+    backward_op = grid_sample_gradfix._GridSample2dBackward
+    saved = grid_sample_gradfix._should_use_custom_op, backward_op.forward
     grid_sample_gradfix._should_use_custom_op = lambda: True
     calls = []
-    grid_sample_gradfix._GridSample2dBackward.forward = staticmethod(custom_grid_sample_op(calls))
+    backward_op.forward = staticmethod(custom_grid_sample_op(calls))
     try:
         _, _, _, c_grads = r1_param_grads(D, pipe, real, conv2d_gradfix, replay=record)
         assert calls, 'the custom grid_sample op did not run'
     finally:
         grid_sample_gradfix._should_use_custom_op = saved[0]
-        grid_sample_gradfix._GridSample2dBackward.forward = staticmethod(saved[1])
-    custom_diff = max(float((c_grads[k] - grads[k]).abs().max() / grads[k].abs().max().clamp(min=1e-30))
-                      for k in grads)
+        backward_op.forward = staticmethod(saved[1])
+    custom_diff = max(float((c_grads[k] - grads[k]).abs().max()
+                            / grads[k].abs().max().clamp(min=1e-30)) for k in grads)
 
     # Float64 copy of the whole computation: analytic gradients and central differences.
     checks = {}
@@ -289,11 +290,13 @@ def r1_case(name, augment, networks, conv2d_gradfix, grid_sample_gradfix, spec, 
         params64 = dict(D64.named_parameters())
 
         def loss_at():
-            return float(r1_forward(D64, pipe64, real64, conv2d_gradfix, replay=record)[2].sum().detach())
+            penalty = r1_forward(D64, pipe64, real64, conv2d_gradfix, replay=record)[2]
+            return float(penalty.sum().detach())
 
         gen = np.random.RandomState(seed)
         directions = {}
-        for key, index in [('b32.fromrgb.weight', (5, 1, 0, 0)), ('b16.conv0.weight', (3, 7, 1, 2))]:
+        for key, index in [('b32.fromrgb.weight', (5, 1, 0, 0)),
+                           ('b16.conv0.weight', (3, 7, 1, 2))]:
             d = {k: torch.zeros_like(v) for k, v in params64.items()}
             d[key][index] = 1
             directions[f'{key}{list(index)}'] = d
@@ -301,7 +304,8 @@ def r1_case(name, augment, networks, conv2d_gradfix, grid_sample_gradfix, spec, 
         # derivative steps at zero, so the penalty jumps where a pre-activation changes sign.
         d = {k: torch.from_numpy(gen.standard_normal(tuple(v.shape))) for k, v in params64.items()}
         norm = float(sum(float(v.square().sum()) for v in d.values())) ** 0.5
-        directions['unit random direction over all parameters'] = {k: v / norm for k, v in d.items()}
+        directions['unit random direction over all parameters'] = {
+            k: v / norm for k, v in d.items()}
         h = 1e-5
         for label, d in directions.items():
             analytic = sum(float((g64[k] * d[k]).sum()) for k in params64)
@@ -319,9 +323,10 @@ def r1_case(name, augment, networks, conv2d_gradfix, grid_sample_gradfix, spec, 
     finally:
         torch.set_default_dtype(saved_dtype)
         networks.torch = saved_torch
-    f32_vs_f64 = max(float((grads[k].double() - g64[k]).abs().max() / g64[k].abs().max())
-                     for k in grads)
-    pen_rel = float(((r1_penalty.detach().double() - pen64.detach()).abs() / pen64.detach().abs()).max())
+    f32_vs_f64 = max(float((grads[k].double() - g64[k]).abs().max()
+                           / g64[k].abs().max().clamp(min=1e-30)) for k in grads)
+    pen64 = pen64.detach()
+    pen_rel = float(((r1_penalty.detach().double() - pen64).abs() / pen64.abs()).max())
 
     tensors = {f'{name}.logits': logits, f'{name}.r1_grad': r1_grads,
                f'{name}.r1_penalty': r1_penalty}
@@ -405,7 +410,8 @@ def main():
     D_check = networks.Discriminator(**D_kwargs)
     D_check.load_state_dict(d_state)
     with torch.no_grad():
-        ref_logit_diff = float((D_check(real, torch.zeros([4, 0])) - d_io['logits_real']).abs().max())
+        logits = D_check(real, torch.zeros([4, 0]))
+        ref_logit_diff = float((logits - d_io['logits_real']).abs().max())
 
     r1_reports, r1_stored = {}, {}
     for i, (name, spec_name, grad_filter) in enumerate([
@@ -419,7 +425,8 @@ def main():
         cases[name] = meta
         r1_stored[name] = stored
         r1_reports[name] = report
-        summary.append((name, len(meta['draws']), float(t[f'{name}.r1_penalty'].abs().max())))
+        penalty = t[f'{name}.r1_penalty'].detach()
+        summary.append((name, len(meta['draws']), float(penalty.abs().max())))
 
     r1_meta = {
         'discriminator': 'training.networks.Discriminator(**D_kwargs) with the state_dict of '
@@ -458,7 +465,8 @@ def main():
         print(f'  {name:16s} {n:2d} draws  {what} {diff:.4f}')
     print(f'reference D(real) vs d_io logits_real: max |diff| {ref_logit_diff:.3g}')
     for name, rep in r1_reports.items():
-        print(f'{name}: grid_sample_gradfix custom op in use: {custom_grid_sample}; patched custom op vs fallback max rel diff {rep["custom_op_max_rel_diff"]:.3g}; '
+        print(f'{name}: grid_sample_gradfix custom op in use: {custom_grid_sample}; '
+              f'patched custom op vs fallback max rel diff {rep["custom_op_max_rel_diff"]:.3g}; '
               f'float32 vs float64 grads max rel diff {rep["f32_vs_f64_grad_max_rel_diff"]:.3g} '
               f'(penalty {rep["f32_vs_f64_penalty_rel_diff"]:.3g})')
         for label, (analytic, fd, rel) in rep['fd'].items():
