@@ -49,9 +49,11 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "StyleGANOps", "SafeTensors"]),
         // Rendering images from a generator: seeds, latents, quantisation, figures.
         .target(name: "Rendering", dependencies: ["Networks", "Tensors", "ImageIO", "SafeTensors"]),
+        // ADA's augmentation pipeline (the official `AugmentPipe`) from the augmentation tensor ops.
+        .target(name: "Augmentation", dependencies: ["Tensors"]),
         // Training: datasets, the official loops of StyleGAN2 and StyleGAN (v1), snapshots, metrics.
         .target(name: "Training", dependencies: [
-            "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering", "Metrics",
+            "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering", "Metrics", "Augmentation",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // FID and KID: pytorch-fid's Inception-v3 on the device, feature statistics, the distances
@@ -76,6 +78,7 @@ let package = Package(
         // The reference backend alone: builds and passes without OpenCL.
         .testTarget(name: "ReferenceBackendTests", dependencies: ["Tensors"]),
         .testTarget(name: "AutogradTests", dependencies: ["Tensors", "StyleGANOps", "KernelChecks"]),
+        .testTarget(name: "AugmentationTests", dependencies: ["Augmentation", "Networks", "Tensors", "TensorsOpenCL", "SafeTensors", "KernelChecks"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "StyleGANOps", "SafeTensors", "Tensors", "TensorsOpenCL"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "SafeTensors", "Tensors", "TensorsOpenCL", "ImageIO"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
