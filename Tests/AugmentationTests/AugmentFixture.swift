@@ -91,11 +91,12 @@ struct ReplayRandomness: AugmentRandomness {
         }
         let draw = draws[next]
         let batch = draw.shape[0], count = draw.shape.dropFirst().reduce(1, *)
-        if draw.kind != kind || count != perSample {
-            mismatch = mismatch ?? "draw \(next): asked \(kind) ×\(perSample), recorded \(draw.kind) \(draw.shape)"
-        }
         let values = (try? AugmentFixture.file.floats("\(name).draw\(String(format: "%02d", next))")) ?? []
         next += 1
+        guard draw.kind == kind, count == perSample, values.count == batch * count else {
+            mismatch = mismatch ?? "draw \(next - 1): asked \(kind) ×\(perSample), recorded \(draw.kind) \(draw.shape)"
+            return Array(repeating: Array(repeating: 0, count: perSample), count: batch)
+        }
         return (0..<batch).map { s in Array(values[(s * count)..<(s * count + count)]) }
     }
 
