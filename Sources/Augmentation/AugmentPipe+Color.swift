@@ -99,7 +99,7 @@ extension AugmentPipe {
         let needed = sigma.contains { $0[0] != 0 }
         guard let noise = try random.normalImage(images.shape, on: images.device, needed: needed), needed else { return images }
         let scale = try Tensor(sigma.map { Double($0[0]) }, shape: [images.shape[0], 1, 1, 1], dtype: images.dtype, on: images.device)
-        return try images + noise.detached() * scale
+        return try images + noise.to(images.device, dtype: images.dtype).detached() * scale
     }
 
     /// Cutout: a rectangle of `cutout_size` of the image, centred at a uniform point, set to zero.

@@ -22,17 +22,17 @@ public enum GradCheck {
     /// Compares first-order gradients of `f` at seeded random inputs of `shapes`.
     public static func firstOrder(_ shapes: [[Int]], range: ClosedRange<Double> = -1...1, seed: UInt64 = 7,
                                   tolerance: Tolerance = Tolerance(absolute: 1e-7, relative: 1e-5),
-                                  step: Double = 1e-6, _ f: @escaping ([Tensor]) throws -> Tensor) throws -> Result {
+                                  step: Double = 1e-6, maxElements: Int? = nil, _ f: @escaping ([Tensor]) throws -> Tensor) throws -> Result {
         let inputs = try randomInputs(shapes, range: range, seed: seed)
         let r = try Tensor.uniform(try GradMode.disabled { try f(inputs) }.shape, seed: seed &+ 1000, dtype: .float64)
         let objective: ([Tensor]) throws -> Tensor = { try (f($0) * r).sum() }
-        return try compare(inputs, objective, tolerance: tolerance, step: step)
+        return try compare(inputs, objective, tolerance: tolerance, step: step, maxElements: maxElements)
     }
 
     /// Compares second-order gradients (the gradient of a gradient) of `f`.
     public static func secondOrder(_ shapes: [[Int]], range: ClosedRange<Double> = -1...1, seed: UInt64 = 7,
                                    tolerance: Tolerance = Tolerance(absolute: 1e-6, relative: 1e-4),
-                                   step: Double = 1e-5, _ f: @escaping ([Tensor]) throws -> Tensor) throws -> Result {
+                                   step: Double = 1e-5, maxElements: Int? = nil, _ f: @escaping ([Tensor]) throws -> Tensor) throws -> Result {
         let inputs = try randomInputs(shapes, range: range, seed: seed)
         let r = try Tensor.uniform(try GradMode.disabled { try f(inputs) }.shape, seed: seed &+ 1000, dtype: .float64)
         let s = try shapes.enumerated().map { i, shape in
@@ -44,7 +44,7 @@ public enum GradCheck {
             return try zip(grads, s).map { try ($0 * $1).sum() }.dropFirst()
                 .reduce(try (grads[0] * s[0]).sum()) { try $0 + $1 }
         }
-        return try compare(inputs, objective, tolerance: tolerance, step: step)
+        return try compare(inputs, objective, tolerance: tolerance, step: step, maxElements: maxElements)
     }
 
     static func randomInputs(_ shapes: [[Int]], range: ClosedRange<Double>, seed: UInt64) throws -> [Tensor] {
@@ -53,14 +53,16 @@ public enum GradCheck {
         }
     }
 
-    /// The analytic gradient of the scalar `objective` against central differences.
+    /// The analytic gradient of the scalar `objective` against central differences, at every
+    /// element of each input, or at `maxElements` of them spread evenly over it (for large inputs).
     static func compare(_ inputs: [Tensor], _ objective: @escaping ([Tensor]) throws -> Tensor,
-                        tolerance: Tolerance, step: Double) throws -> Result {
+                        tolerance: Tolerance, step: Double, maxElements: Int? = nil) throws -> Result {
         let analytic = try gradients(of: objective(inputs), wrt: inputs).map { try $0.toDoubles() }
         var result = Result(maxError: 0, worstRatio: 0, maxMagnitude: 0)
         for (index, input) in inputs.enumerated() {
             let base = try input.toDoubles()
-            for element in base.indices {
+            let stride = Swift.max(1, base.count / Swift.max(1, maxElements ?? base.count))
+            for element in Swift.stride(from: (base.count - 1) % stride, to: base.count, by: stride) {
                 func value(at x: Double) throws -> Double {
                     var values = base
                     values[element] = x
