@@ -13,6 +13,14 @@ public struct Preset: Equatable, Sendable {
     public enum Name: String, Codable, Sendable, CaseIterable {
         case auto, stylegan2, paper256, paper512, paper1024, cifar, small
         case stylegan1FFHQ = "stylegan1-ffhq", stylegan1Small = "stylegan1-small"
+
+        /// The architecture of the networks the preset makes.
+        public var architecture: Architecture {
+            switch self {
+            case .stylegan1FFHQ, .stylegan1Small: .stylegan1
+            default: .stylegan2
+            }
+        }
     }
 
     public var name: Name

@@ -32,8 +32,14 @@ public final class BufferPool: @unchecked Sendable {  // mutable state behind `l
 
     init(context: CLContext) { self.context = context }
 
-    /// Buffers are bucketed by size rounded up to 256 bytes.
-    static func bucket(_ bytes: Int) -> Int { max(256, (bytes + 255) / 256 * 256) }
+    /// Buffers are bucketed by size: rounded up to 256 bytes up to 64 KiB, above that to an eighth of
+    /// the size's power of two (at most 12.5% more), so that shapes that vary from step to step (the
+    /// augmentation's padding) share a bounded number of buckets instead of caching one per size.
+    static func bucket(_ bytes: Int) -> Int {
+        guard bytes > 65536 else { return max(256, (bytes + 255) / 256 * 256) }
+        let step = (1 << (Int.bitWidth - 1 - bytes.leadingZeroBitCount)) / 8
+        return (bytes + step - 1) / step * step
+    }
 
     /// A buffer of at least `byteCount` bytes, from the pool when one of that size is free.
     public func buffer(byteCount: Int) throws -> PooledBuffer {

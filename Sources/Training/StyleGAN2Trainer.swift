@@ -1,3 +1,4 @@
+import Augmentation
 import Foundation
 import Networks
 import SafeTensors
@@ -20,6 +21,11 @@ public final class StyleGAN2Trainer {
     let trainableD: [(String, Parameter)]
     /// The running mean of path lengths (a scalar on the device).
     var plMean: Tensor
+    /// The augmentation applied inside every D evaluation (nil: none), with ADA's target and speed.
+    private(set) var augment: AugmentSetup?
+    /// ADA: the sum of the signs of D's real logits since the last adjustment (on the device), and their count.
+    var adaSignSum: Tensor?
+    var adaSignCount = 0
     public private(set) var batchIndex = 0
     public private(set) var curNimg = 0
     let device: Device
@@ -50,8 +56,32 @@ public final class StyleGAN2Trainer {
         trainableD = D.namedParameters().filter { key, _ in !frozen.contains { key.hasPrefix($0) } }
         optD = try adam(trainableD.map(\.1), interval: options.dRegInterval)
         plMean = try Tensor.zeros([], on: device)
+        augment = try options.augmentSetup(architecture: .stylegan2, resolution: gConfig.imgResolution, channels: gConfig.imgChannels)
     }
 
+    /// The official `run_D`: the augmentation (when the run has one), then D. `call` tells the D
+    /// evaluations of a batch apart for the augmentation's draws.
+    func runD(_ img: Tensor, call: Int) throws -> Tensor {
+        guard let augment else { return try D(img) }
+        var random = SampleRandomness(seed: options.seed, batch: batchIndex, call: call, batchSize: img.shape[0])
+        return try D(augment.pipe(img, random: &random))
+    }
+
+    /// The augmentation probability (0 without augmentation).
+    public var augmentP: Double { augment?.pipe.p ?? 0 }
+
+    /// ADA, every `adaInterval` batches: p moves by batch·interval / (ada_kimg·1000) toward where
+    /// the mean sign of D's real logits since the last adjustment meets the target, never below 0.
+    func adjustAugmentation() throws {
+        guard var setup = augment, let target = setup.target, batchIndex % AugmentSetup.adaInterval == 0 else { return }
+        let mean = try adaSignSum.map { Double(try $0.item()) / Double(Swift.max(adaSignCount, 1)) } ?? .nan
+        (adaSignSum, adaSignCount) = (nil, 0)
+        guard mean.isFinite else { return }
+        let sign: Double = mean > target ? 1 : mean < target ? -1 : 0
+        let adjust = sign * Double(preset.batch * AugmentSetup.adaInterval) / (setup.adaKimg * 1000)
+        setup.pipe.p = Double(Float(Swift.max(setup.pipe.p + adjust, 0)))
+        augment = setup
+    }
     /// The official `run_G`: mapping (which tracks w_avg in training), style mixing with one random
     /// crossover per batch, and synthesis with random noise and the non-fused modulated convolution.
     func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator) throws -> (img: Tensor, ws: Tensor) {
@@ -87,7 +117,7 @@ public final class StyleGAN2Trainer {
         case .Gmain:
             // softplus(−D(G(z))).
             let (img, _) = try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing)
-            let logits = try D(img)
+            let logits = try runD(img, call: 0)
             let loss = try logits.neg().softplus()
             try stats?.report(.scoresFake, logits)
             try stats?.report(.signsFake, logits.statisticSign())
@@ -113,19 +143,25 @@ public final class StyleGAN2Trainer {
             let fake = try GradMode.disabled {
                 try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing).img
             }
-            let fakeLogits = try D(fake)
-            let realLogits = try D(reals)
+            let fakeLogits = try runD(fake, call: 1)
+            let realLogits = try runD(reals, call: 2)
             let loss = try fakeLogits.softplus() + realLogits.neg().softplus()
             try stats?.report(.scoresFake, fakeLogits)
             try stats?.report(.signsFake, fakeLogits.statisticSign())
             try stats?.report(.scoresReal, realLogits)
-            try stats?.report(.signsReal, realLogits.statisticSign())
+            let realSigns = try realLogits.statisticSign()
+            try stats?.report(.signsReal, realSigns)
+            if augment?.target != nil {
+                let sum = try GradMode.disabled { try realSigns.sum() }
+                adaSignSum = try adaSignSum.map { try $0 + sum } ?? sum
+                adaSignCount += realSigns.count
+            }
             try stats?.report(.dLoss, loss)
             try TrainingStep.update(optD, loss.mean())
         case .Dreg:
             // R1 = γ/2·‖∇x D(x)‖².
             let real = reals.detached().requiringGrad()
-            let logits = try D(real)
+            let logits = try runD(real, call: 3)
             let r1Grads = try gradients(of: logits.sum(), wrt: [real], createGraph: true)[0]
             let penalty = try r1Grads.square().sum(axes: [1, 2, 3])
             let reg = try penalty * (preset.r1Gamma / 2)
@@ -146,6 +182,7 @@ public final class StyleGAN2Trainer {
         try updateEMA()
         curNimg += preset.batch
         batchIndex += 1
+        try adjustAugmentation()
     }
 
     /// G_ema ← lerp(G, G_ema, β) with β = 0.5^(batch / ema_nimg), ema_nimg ramped up over the first
@@ -164,13 +201,18 @@ public final class StyleGAN2Trainer {
         [("train.pl_mean", plMean)] + Snapshot.optimizerTensors("G", optG, G.namedParameters()) + Snapshot.optimizerTensors("D", optD, trainableD)
     }
 
-    func stateMetadata() -> TrainState {
-        TrainState(batchIndex: batchIndex, curNimg: curNimg, optGStep: optG.step, optDStep: optD.step)
+    func stateMetadata() throws -> TrainState {
+        var state = TrainState(batchIndex: batchIndex, curNimg: curNimg, optGStep: optG.step, optDStep: optD.step)
+        if let augment {
+            state.augmentP = augment.pipe.p
+            if augment.target != nil { state.adaSigns = [try adaSignSum.map { Double(try $0.item()) } ?? 0, Double(adaSignCount)] }
+        }
+        return state
     }
 
     /// Writes G, D, G_ema and the training state to `path` atomically.
     func writeSnapshot(_ path: String, tick: Int) throws {
-        var state = stateMetadata()
+        var state = try stateMetadata()
         state.tick = tick
         try NetworkFile.write(NetworkFile.StyleGAN2Networks(G: G, D: D, G_ema: G_ema), to: path,
                               extraMetadata: try state.metadata(options: options), extraTensors: stateTensors())
@@ -203,6 +245,11 @@ public final class StyleGAN2Trainer {
         plMean = try snapshot.tensor("train.pl_mean")
         batchIndex = state.batchIndex
         curNimg = state.curNimg
+        if augment != nil, let p = state.augmentP { augment?.pipe.p = p }
+        if let signs = state.adaSigns, signs.count == 2, augment?.target != nil {
+            adaSignSum = signs[1] > 0 ? try Tensor([signs[0]], shape: [], on: device) : nil
+            adaSignCount = Int(signs[1])
+        }
         return state
     }
 }
@@ -219,10 +266,14 @@ struct TrainState: Codable {
     var optimizerLod: [Int]? = nil
     /// StyleGAN (v1): the images shown when the schedule was last evaluated.
     var scheduleNimg: Int? = nil
+    /// The augmentation probability p.
+    var augmentP: Double? = nil
+    /// ADA: the sum and count of the real-logit signs since the last adjustment.
+    var adaSigns: [Double]? = nil
 
     enum CodingKeys: String, CodingKey {
         case batchIndex = "batch_idx", curNimg = "cur_nimg", optGStep = "opt_G_step", optDStep = "opt_D_step", tick = "cur_tick", lod
-        case optimizerLod = "optimizer_lod", scheduleNimg = "schedule_nimg"
+        case optimizerLod = "optimizer_lod", scheduleNimg = "schedule_nimg", augmentP = "augment_p", adaSigns = "ada_signs"
     }
 
     static let key = "sgan.train_state"

@@ -41,7 +41,10 @@ extension StyleGAN2Trainer: Trainer {
         try GradMode.disabled { try G_ema(z, noiseMode: .const) }
     }
 
-    func progressFields() -> [ProgressField] { [] }
+    /// The official tick line's `augment` (p; 0 without augmentation), also `Progress/augment` in stats.jsonl.
+    func progressFields() -> [ProgressField] {
+        [ProgressField(name: "augment", value: augmentP, text: String(format: "%.3f", augmentP))]
+    }
     var networks: [(String, Layer)] { [("G", G), ("D", D), ("G_ema", G_ema)] }
 }
 

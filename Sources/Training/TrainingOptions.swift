@@ -39,6 +39,18 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var resumeNetwork: String? = nil
     /// D layers frozen from the highest resolution down (the official `--freezed`); nil: none.
     public var freezeD: Int? = nil
+    /// Discriminator augmentation (the official `--aug`): adaptive (ADA), none, or a fixed p; nil
+    /// (the library's default, and runs saved before augmentation existed): none. The command line's
+    /// default is ADA for StyleGAN2, as the official `train.py`.
+    public var aug: AugmentMode? = nil
+    /// The augmentation probability p: where ADA starts (default 0) or the fixed value (`--p`).
+    public var augmentP: Double? = nil
+    /// ADA's target for the mean sign of D's real logits (`--target`, default 0.6).
+    public var adaTarget: Double? = nil
+    /// The augmentation pipeline, one of `AugmentPipe.names` (`--augpipe`, default `bgc`).
+    public var augpipe: String? = nil
+    /// ADA's speed: the kimg over which p can change by 1 (the official `ada_kimg`, 500).
+    public var adaKimg: Double? = nil
     public var seed: UInt64 = 0
     /// x-flip augmentation; nil: the preset's (`stylegan1-ffhq` mirrors, as the official FFHQ configuration).
     public var mirror: Bool? = nil
@@ -60,6 +72,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case preset, data, proceduralResolution = "procedural_resolution", batch, gamma, learningRate = "lrate"
         case mbstdGroup = "mbstd_group", channelBase = "cbase", channelMax = "cmax", mappingLayers = "map", latentSize = "zdim", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks", metrics, resumeNetwork = "resume_pkl", freezeD = "freezed"
+        case aug, augmentP = "augment_p", adaTarget = "ada_target", augpipe, adaKimg = "ada_kimg"
         case seed, mirror, gRegInterval = "G_reg_interval", dRegInterval = "D_reg_interval"
         case gridColumns = "grid_columns", gridRows = "grid_rows"
         case lodInitialResolution = "lod_initial_resolution", lodTrainingKimg = "lod_training_kimg"
@@ -166,6 +179,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// A snapshot whose networks differ from those the preset gives.
     case networkMismatch(path: String, preset: Preset.Name)
 
+    /// An augmentation option that is out of range, unknown, or does not go with `--aug`.
+    case augmentOption(option: String, problem: String)
+
     // Training.
     /// StyleGAN (v1): a batch of another size than the schedule's.
     case batchSizeMismatch(images: Int, scheduled: Int, resolution: Int)
@@ -210,6 +226,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return option == "--data"
                 ? "--data \(given) does not fit \(path), whose networks make \(file); prepare the data at that size (sgan-gpu dataset --resolution)"
                 : "\(option) \(given) contradicts \(path), whose networks have \(file); leave \(option) out (a fine-tuning run takes the networks' architecture from the file)"
+        case .augmentOption(let option, let problem):
+            return "\(option): \(problem)"
         case .resumeSnapshotMissing(let path):
             return "--resume: \(path) does not exist"
         case .notATrainingSnapshot(let path):

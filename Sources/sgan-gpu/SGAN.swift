@@ -81,6 +81,7 @@ func parseGrid(_ text: String, limit: Int) -> (columns: Int, rows: Int)? {
 // Options whose values are the library's own enums: ArgumentParser checks them and lists the choices.
 extension NoiseMode: ExpressibleByArgument {}
 extension Preset.Name: ExpressibleByArgument {}
+extension AugmentMode: ExpressibleByArgument {}
 extension DatasetTool.Transform: ExpressibleByArgument {}
 extension DatasetTool.Filter: ExpressibleByArgument {}
 

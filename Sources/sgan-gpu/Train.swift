@@ -74,6 +74,21 @@ struct Train: ParsableCommand {
     @Option(help: "Freeze the first N layers of D, from the highest resolution down (the official --freezed; default 0).")
     var freezed: Int?
 
+    @Option(help: "Discriminator augmentation (the official --aug): ada (adaptive p, the default for StyleGAN2), noaug (the default for StyleGAN v1), or fixed (with --p).")
+    var aug: AugmentMode?
+
+    @Option(help: "The augmentation probability for --aug fixed, from 0 to 1.")
+    var p: Double?
+
+    @Option(help: "ADA's target for the mean sign of D's outputs on reals (default 0.6).")
+    var target: Double?
+
+    @Option(help: "The augmentation pipeline: \(TrainingOptions.augmentPipelines.joined(separator: ", ")) (default bgc: blit, geometry and colour).")
+    var augpipe: String?
+
+    @Option(name: .customLong("ada-kimg"), help: "ADA's speed: thousands of images over which p can change by 1 (official 500; smaller adapts faster, for short runs).")
+    var adaKimg: Double?
+
     @Option(help: "Sample grids (reals.png, fakes*.png), columns x rows (default: the official size for the resolution, 7680/R x 4320/R within 7-32 x 4-32).")
     var grid: String?
 
@@ -103,6 +118,9 @@ struct Train: ParsableCommand {
         try require("--lrate", lrate, in: 1e-12...10)
         try require("--mbstd-group", mbstdGroup, in: 1...4096)
         try require("--freezed", freezed, in: 0...1000)
+        try require("--p", p, in: 0...1)
+        try require("--target", target, in: 0...1)
+        try require("--ada-kimg", adaKimg, in: 1e-6...1e7)
         try require("--cbase", cbase, in: 1...(1 << 20))
         try require("--cmax", cmax, in: 1...16384)
         try require("--map", map, in: 1...64)
@@ -139,6 +157,9 @@ struct Train: ParsableCommand {
             (o.resumeNetwork, resume) = (path, nil)
         }
         o.freezeD = freezed
+        // The official default is ADA; StyleGAN (v1) trained without augmentation.
+        o.aug = aug ?? (preset.architecture == .stylegan1 ? .noaug : .ada)
+        (o.augmentP, o.adaTarget, o.augpipe, o.adaKimg) = (p, target, augpipe, adaKimg)
         let environment = ProcessInfo.processInfo.environment
         let weights = inception ?? environment["SGAN_INCEPTION"].flatMap { $0.isEmpty ? nil : $0 }
         if let first = o.metrics?.first, weights == nil { throw MetricsError.inceptionWeightsNeeded(metric: first.name) }
