@@ -13,10 +13,10 @@
 // The input index that padded index o (of a padded axis with `pad0` samples before) reads.
 int reflect_index(int o, int pad0, int size)
 {
-    int j = o - pad0;
-    if (j < 0) j = -j;
-    if (j >= size) j = 2 * (size - 1) - j;
-    return j;
+    // Written without a negation of o - pad0, which LLVM turns into llvm.abs (Oclgrind lacks it).
+    if (o < pad0) return pad0 - o;
+    const int j = o - pad0;
+    return j < size ? j : 2 * (size - 1) - j;
 }
 
 __kernel void pad_reflect_f32(__global float* out, __global const float* x, int planes, int H, int W,
