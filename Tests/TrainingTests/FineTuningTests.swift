@@ -77,6 +77,69 @@ import Testing
     }
 }
 
+/// Fine-tuning from a network pickle written by NVIDIA's official code and converted by
+/// tools/convert_official.py (`Tests/Fixtures/official-network`, made by
+/// tools/official_network_fixture.py): 32×32, channels up to 32, on OpenCL where present.
+@Suite struct OfficialNetworkFineTuningTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/official-network")
+    static var network: String { folder.appendingPathComponent("network-snapshot.safetensors").path }
+    static var device: Device { (try? Device.select("opencl")) ?? .cpu }
+
+    /// The converted file computes what the official networks computed.
+    @Test func theConvertedNetworksMatchTheOfficialOnes() throws {
+        let device = Self.device
+        let networks = try NetworkFile.readStyleGAN2(path: Self.network, device: device)
+        let g = try #require(networks.G), d = try #require(networks.D), gEma = try #require(networks.G_ema)
+        let expected = try SafeTensorsFile(path: Self.folder.appendingPathComponent("expected.safetensors").path)
+        func tensor(_ name: String) throws -> Tensor {
+            try Tensor(expected.floats(name), shape: try #require(expected.entry(name)).shape, on: device)
+        }
+        func expectClose(_ got: Tensor, _ name: String) throws {
+            let a = try got.toArray(), b = try expected.floats(name)
+            #expect(a.count == b.count, "\(name)")
+            let error = zip(a, b).map { Swift.abs(Double($0) - Double($1)) }.max() ?? .infinity
+            #expect(error <= 1e-4 * Swift.max(1, Double(b.map { Swift.abs($0) }.max() ?? 0)), "\(name): max error \(error)")
+        }
+        let z = try tensor("z")
+        try GradMode.disabled {
+            try expectClose(gEma(z, noiseMode: .const), "img_G_ema")
+            try expectClose(gEma(z, psi: 0.5, noiseMode: .const), "img_G_ema_psi05")
+            let img = try g(z, noiseMode: .const)
+            try expectClose(img, "img_G")
+            try expectClose(d(img), "logits_D")
+        }
+    }
+
+    func options(kimg: Double) -> TrainingOptions {
+        var o = TrainingOptions()
+        (o.resumeNetwork, o.proceduralResolution, o.batch, o.freezeD) = (Self.network, 32, 4, 2)
+        (o.kimg, o.tickKimg, o.snapTicks, o.gridColumns, o.gridRows) = (kimg, 0.008, 1, 2, 2)
+        (o.aug, o.adaKimg) = (.ada, 0.1)
+        return o
+    }
+
+    /// The run trains from the official weights: D's first two layers (b32.fromrgb, b32.conv0) stay
+    /// as the file has them, everything else moves.
+    @Test func fineTunesWithFrozenLayers() throws {
+        let source = try SafeTensorsFile(path: Self.network)
+        let outdir = try temporaryFolder("official-finetune")
+        try TrainingRun(options: options(kimg: 0.016), outdir: outdir, resume: nil, device: Self.device).run()
+        let trained = try latestSnapshotTensors(outdir)
+        for key in ["D.b32.fromrgb.weight", "D.b32.fromrgb.bias", "D.b32.conv0.weight", "D.b32.conv0.bias"] {
+            #expect(try trained[key] == source.floats(key), "\(key) is frozen and changed")
+        }
+        for key in ["D.b32.conv1.weight", "D.b4.fc.weight", "G.mapping.fc0.weight", "G.synthesis.b32.conv1.weight", "G_ema.synthesis.b8.conv0.weight"] {
+            #expect(try trained[key] != source.floats(key), "\(key) did not train")
+        }
+    }
+
+    /// A snapshot of that run resumes exactly.
+    @Test func theFineTuningRunResumesExactly() throws {
+        try expectResumeIsExact(options(kimg: 0.032), device: Self.device)
+    }
+}
+
 /// The reals of Inception metrics: a dataset's content hash is computed once per `DatasetImages`
 /// (a run measures at every snapshot), and depends on the files' bytes.
 @Suite struct DatasetImagesTests {

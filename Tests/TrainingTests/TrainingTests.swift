@@ -34,14 +34,15 @@ func latestSnapshotTensors(_ outdir: String) throws -> [String: [Float]] {
 /// Runs `options` straight through and as its first half, a resume and the rest; expects every
 /// tensor of the final snapshots to be identical. Returns the split run's folder and the tensors.
 @discardableResult
-func expectResumeIsExact(_ options: TrainingOptions, sourceLocation: SourceLocation = #_sourceLocation) throws -> (split: String, tensors: [String: [Float]]) {
+func expectResumeIsExact(_ options: TrainingOptions, device: Device = .cpu,
+                         sourceLocation: SourceLocation = #_sourceLocation) throws -> (split: String, tensors: [String: [Float]]) {
     let straight = try temporaryFolder("straight")
-    try TrainingRun(options: options, outdir: straight, resume: nil, device: .cpu).run()
+    try TrainingRun(options: options, outdir: straight, resume: nil, device: device).run()
     let split = try temporaryFolder("split")
     var half = options
     half.kimg = (options.kimg ?? 0) / 2
-    try TrainingRun(options: half, outdir: split, resume: nil, device: .cpu).run()
-    try TrainingRun(options: options, outdir: split, resume: "latest", device: .cpu).run()
+    try TrainingRun(options: half, outdir: split, resume: nil, device: device).run()
+    try TrainingRun(options: options, outdir: split, resume: "latest", device: device).run()
     let a = try latestSnapshotTensors(straight), b = try latestSnapshotTensors(split)
     #expect(a.count == b.count && a.count > 50, sourceLocation: sourceLocation)
     for (name, values) in a { #expect(b[name] == values, "\(name) differs after resuming", sourceLocation: sourceLocation) }
