@@ -106,6 +106,8 @@ public final class TrainingRun {
             if let group = options.mbstdGroup { discriminator.mbstdGroupSize = group }
             (preset.generator, preset.discriminator) = (configs.generator, discriminator)
         }
+        // The augmentation options are checked for every architecture (StyleGAN v1 refuses any).
+        _ = try options.augmentSetup(architecture: preset.architecture, resolution: dataset.resolution, channels: dataset.channels)
         let needed = TrainingRun.estimatedBytes(preset), available = TrainingRun.memoryBytes(of: device)
         guard needed <= available else {
             throw TrainingError.notEnoughMemory(neededBytes: needed, availableBytes: available, device: "\(device)")

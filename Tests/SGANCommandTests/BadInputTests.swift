@@ -36,6 +36,20 @@ import ZIPFoundation
         try expectOneLine(["train", "--outdir", out] + tiny + ["--device", "opencl:7:7"], "opencl:7:7")
     }
 
+    /// The augmentation options, refused as the official train.py refuses them, before anything is written.
+    @Test func trainAugmentationArguments() throws {
+        let out = try folder("train-aug")
+        try expectOneLine(["train", "--outdir", out, "--aug", "fixed"] + tiny, "--aug fixed: needs --p")
+        try expectOneLine(["train", "--outdir", out, "--p", "0.3"] + tiny, "--p: can only be given with --aug fixed")
+        try expectOneLine(["train", "--outdir", out, "--aug", "noaug", "--augpipe", "bgc"] + tiny, "--augpipe: cannot be given with --aug noaug")
+        try expectOneLine(["train", "--outdir", out, "--augpipe", "bgcf"] + tiny, "the image filter needs images of at least 22 pixels")
+        try expectOneLine(["train", "--outdir", out, "--augpipe", "rgb"] + tiny, "unknown pipeline; choose one of blit, geom, color")
+        try expectOneLine(["train", "--outdir", out, "--preset", "stylegan1-small", "--aug", "ada"] + tiny, "StyleGAN (v1) trains without augmentation")
+        try expectOneLine(["train", "--outdir", out, "--aug", "fixed", "--p", "2"] + tiny, "--p must lie in", status: 64)
+        try expectOneLine(["train", "--outdir", out, "--aug", "sometimes"] + tiny, "'sometimes' is invalid for '--aug <aug>'", status: 64)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
+    }
+
     @Test func trainDataProblems() throws {
         let out = try folder("train-data")
         let mixed = try folder("mixed")
