@@ -70,6 +70,7 @@ let package = Package(
             name: "sgan-gpu",
             dependencies: [
                 "Tensors", "TensorsOpenCL", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors", "Training", "Metrics",
+                "Augmentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

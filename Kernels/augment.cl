@@ -89,45 +89,63 @@ __kernel void affine_grid_sample_f32(__global float* out, __global const float* 
     out[i] = sum;
 }
 
-// The adjoint: each input pixel gathers the outputs whose bilinear footprint covers it. Those lie in
-// the preimage of the square (px ± 1, py ± 1) under the affine map; its bounding box (one pixel wider)
-// is searched, and each candidate's position is recomputed exactly as the forward kernel does.
+// The range of o (clamped to [0, size)) where lo < k·o + q < hi, widened by one for rounding
+// (each candidate is tested exactly afterwards): all of it when k is 0 and q fits, else empty.
+int2 linear_range(float k, float q, float lo, float hi, int size)
+{
+    if (fabs(k) < 1e-12f) return q > lo - 1.0f && q < hi + 1.0f ? (int2)(0, size - 1) : (int2)(0, -1);
+    const float a = (lo - q) / k, b = (hi - q) / k;
+    return (int2)(max(0, (int)floor(fmin(a, b)) - 1), min(size - 1, (int)ceil(fmax(a, b)) + 1));
+}
+
+// The adjoint: each input pixel gathers, for all C channels at once, the outputs whose bilinear
+// footprint covers it. Output row by output row, those lie where both sample coordinates are within
+// one pixel of it (an interval of columns, from the affine map); each candidate's position is then
+// recomputed exactly as the forward kernel does. Global: N * H * W.
 __kernel void affine_grid_sample_adjoint_f32(__global float* dx, __global const float* dy, __global const float* theta,
                                              int N, int C, int H, int W, int OH, int OW)
 {
     const int i = get_global_id(0);
-    if (i >= N * C * H * W) return;
-    const int px = i % W, py = (i / W) % H, p = i / (W * H), n = p / C;
+    if (i >= N * H * W) return;
+    const int px = i % W, py = (i / W) % H, n = i / (W * H);
     __global const float* t = theta + n * 6;
-    // position = A·(ox, oy) + c in input pixels.
+    // position = (a·ox + b·oy, d·ox + e·oy) + c in input pixels.
     const float a = t[0] * W / OW, b = t[1] * W / OH, d = t[3] * H / OW, e = t[4] * H / OH;
     const float2 c = sample_position(t, 0, 0, H, W, OH, OW);
+    // The output rows of the preimage of the square (px ± 1, py ± 1): the rows of its four corners
+    // mapped back (all rows when the map is degenerate).
     const float det = a * e - b * d;
-    int ox0 = 0, ox1 = OW - 1, oy0 = 0, oy1 = OH - 1;
+    int2 rows = (int2)(0, OH - 1);
     if (fabs(det) > 1e-6f) {
-        float lox = INFINITY, hox = -INFINITY, loy = INFINITY, hoy = -INFINITY;
+        float lo = INFINITY, hi = -INFINITY;
         for (int k = 0; k < 4; k++) {
             const float qx = px + ((k & 1) ? 1.0f : -1.0f) - c.x, qy = py + ((k & 2) ? 1.0f : -1.0f) - c.y;
-            const float ox = (e * qx - b * qy) / det, oy = (a * qy - d * qx) / det;
-            lox = fmin(lox, ox); hox = fmax(hox, ox); loy = fmin(loy, oy); hoy = fmax(hoy, oy);
+            const float oy = (a * qy - d * qx) / det;
+            lo = fmin(lo, oy);
+            hi = fmax(hi, oy);
         }
-        ox0 = max(ox0, (int)floor(lox) - 1); ox1 = min(ox1, (int)ceil(hox) + 1);
-        oy0 = max(oy0, (int)floor(loy) - 1); oy1 = min(oy1, (int)ceil(hoy) + 1);
+        rows = (int2)(max(0, (int)floor(lo) - 1), min(OH - 1, (int)ceil(hi) + 1));
     }
-    const __global float* plane = dy + p * OH * OW;
-    float sum = 0.0f;
-    for (int oy = oy0; oy <= oy1; oy++) {
-        for (int ox = ox0; ox <= ox1; ox++) {
-            const float2 s = sample_position(t, ox, oy, H, W, OH, OW);
-            const int x0 = (int)floor(s.x), y0 = (int)floor(s.y);
-            if (px != x0 && px != x0 + 1) continue;
-            if (py != y0 && py != y0 + 1) continue;
-            const float wx = px == x0 ? (x0 + 1) - s.x : s.x - x0;
-            const float wy = py == y0 ? (y0 + 1) - s.y : s.y - y0;
-            sum += wx * wy * plane[oy * OW + ox];
+    float sums[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int c0 = 0; c0 < C; c0 += 4) {
+        const int cn = min(4, C - c0);
+        for (int k = 0; k < 4; k++) sums[k] = 0.0f;
+        for (int oy = rows.x; oy <= rows.y; oy++) {
+            const int2 xs = linear_range(a, b * oy + c.x, px - 1, px + 1, OW);
+            const int2 ys = linear_range(d, e * oy + c.y, py - 1, py + 1, OW);
+            const int ox0 = max(xs.x, ys.x), ox1 = min(xs.y, ys.y);
+            for (int ox = ox0; ox <= ox1; ox++) {
+                const float2 s = sample_position(t, ox, oy, H, W, OH, OW);
+                const int x0 = (int)floor(s.x), y0 = (int)floor(s.y);
+                if (px != x0 && px != x0 + 1) continue;
+                if (py != y0 && py != y0 + 1) continue;
+                const float w = (px == x0 ? (x0 + 1) - s.x : s.x - x0) * (py == y0 ? (y0 + 1) - s.y : s.y - y0);
+                const __global float* g = dy + ((size_t)(n * C + c0) * OH + oy) * OW + ox;
+                for (int k = 0; k < cn; k++) sums[k] += w * g[(size_t)k * OH * OW];
+            }
         }
+        for (int k = 0; k < cn; k++) dx[((size_t)(n * C + c0 + k) * H + py) * W + px] = sums[k];
     }
-    dx[i] = sum;
 }
 
 // ---- colour matrix ----

@@ -31,7 +31,7 @@ extension OpenCLBackend {
 
     public func affineGridSampleAdjoint(_ dy: Storage, shape: [Int], theta: Storage, inputShape: [Int]) throws -> Storage {
         let dx = try allocate(count: Shape.count(inputShape), dtype: dy.dtype)
-        try affineGridSampleF32(adjoint: true, global: [Shape.count(inputShape)], out: storage(dx).mem, x: storage(dy).mem,
+        try affineGridSampleF32(adjoint: true, global: [inputShape[0] * inputShape[2] * inputShape[3]], out: storage(dx).mem, x: storage(dy).mem,
                                 theta: storage(theta).mem, n: inputShape[0], c: inputShape[1], h: inputShape[2], w: inputShape[3],
                                 oh: shape[2], ow: shape[3])
         return dx

@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure throughput: StyleGAN2 networks (--cfg) or the matmul and conv2d kernels, median of several runs.",
         discussion: "--cfg a (32x32, channel_base 16384, channel_max 512, 2 mapping layers, batch 8), b (64x64, channel_max 256), c (256x256, 8 mapping layers, batch 4) or small. Reports images/s of G forward (noise const), one iteration without regularisers (Gmain + Dmain with Adam), the R1 phase and the path-length phase, and peak host and device memory.")
 
-    @Option(help: "Network configuration: a, b, c, small, or inception (FID features) (default: the kernel benchmark).")
+    @Option(help: "Network configuration: a, b, c, small; inception (FID features) or augment (the ADA pipeline bgc at 32x32 and 256x256) (default: the kernel benchmark).")
     var cfg: String?
 
     @OptionGroup var options: DeviceOptions
@@ -31,6 +31,19 @@ struct Bench: ParsableCommand {
             } else {
                 print("Inception-v3 features (FID, KID) on \(device), batch 16 of 64x64 images resized to 299x299, median of \(runs) runs")
                 print("  features_img_s     \(String(format: "%10.3f", rate))")
+            }
+            try printProfile(device)
+            return
+        }
+        if cfg == "augment" {
+            let results = try AugmentBenchmark.measure(device: device, runs: runs)
+            if !json { print("augmentation pipeline bgc at p = 1 on \(device), batch 16, median of \(runs) runs") }
+            for r in results {
+                if json {
+                    print(#"{"cfg":"augment","device":"\#(device.spec)","runs":\#(runs),"resolution":\#(r.resolution),"forward_img_s":\#(String(format: "%.3f", r.forward)),"forward_backward_img_s":\#(String(format: "%.3f", r.forwardBackward))}"#)
+                } else {
+                    print("  \(r.resolution)x\(r.resolution)  forward_img_s \(String(format: "%10.3f", r.forward))  forward_backward_img_s \(String(format: "%10.3f", r.forwardBackward))")
+                }
             }
             try printProfile(device)
             return
