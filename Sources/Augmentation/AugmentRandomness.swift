@@ -16,20 +16,23 @@ public protocol AugmentRandomness {
 }
 
 /// The training run's draws: sample `s` of a pipeline call takes its numbers from its own generator,
-/// seeded from the run's seed, the batch, the call (which D evaluation of the batch) and `s` alone,
-/// so a resumed run draws exactly what the uninterrupted one would, and a sample's augmentation
-/// does not depend on the other samples of its batch. The noise image comes from the device's
-/// Philox stream of the same key.
+/// seeded from the run's seed, the batch, the call (which D evaluation of the batch) and `s`, its
+/// place in the whole batch, alone. So a resumed run draws exactly what the uninterrupted one would,
+/// and a sample's augmentation depends neither on the other samples nor on how the batch is split
+/// into rounds. The noise image comes from the device's Philox stream of the same key, one row per sample.
 public struct SampleRandomness: AugmentRandomness {
     var generators: [SeededGenerator]
     let key: UInt64
+    let samples: Range<Int>
 
-    public init(seed: UInt64, batch: Int, call: Int, batchSize: Int) {
+    /// The draws of `samples` (places in the whole batch) in D evaluation `call` of batch `batch`.
+    public init(seed: UInt64, batch: Int, call: Int, samples: Range<Int>) {
         var mixer = SeededGenerator(seed: seed ^ 0x4144_4121)
         for word in [UInt64(batch), UInt64(call)] { mixer = SeededGenerator(seed: mixer.next() ^ word) }
         let key = mixer.next()
         self.key = key
-        generators = (0..<batchSize).map { SeededGenerator(seed: key ^ (UInt64($0) &* 0x9E37_79B9_7F4A_7C15)) }
+        self.samples = samples
+        generators = samples.map { SeededGenerator(seed: key ^ (UInt64($0) &* 0x9E37_79B9_7F4A_7C15)) }
     }
 
     public mutating func uniform(_ perSample: Int) -> [[Float]] {
@@ -47,7 +50,7 @@ public struct SampleRandomness: AugmentRandomness {
     }
 
     public mutating func normalImage(_ shape: [Int], on device: Device, needed: Bool) throws -> Tensor? {
-        needed ? try Tensor.randn(shape, seed: key, on: device) : nil
+        needed ? try RandomStream(seed: key, rows: samples).normal(shape, on: device) : nil
     }
 }
 

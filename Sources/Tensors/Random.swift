@@ -43,20 +43,49 @@ extension Tensor {
 
 /// A stream of device-generated normal numbers: each draw takes the next unused part of the
 /// Philox stream of `seed`, so a run is reproducible from its seed and its position.
+///
+/// With `rows`, each draw is instead rows `rows` of a tensor drawn for a whole batch (draw k uses
+/// its own Philox key, and each row its own blocks): a sample's numbers then depend on the seed, the
+/// draw and the sample's place in the batch, not on which part of the batch a call covers (rounds of
+/// `--batch-gpu`, devices).
 public final class RandomStream {
     public let seed: UInt64
-    /// Philox blocks (of four numbers) used so far.
+    /// Philox blocks (of four numbers) used so far (sequential draws).
     public private(set) var offset: UInt64
+    /// The batch rows every draw covers; nil: sequential draws.
+    public let rows: Range<Int>?
+    /// Draws made so far (with `rows`).
+    public private(set) var draws = 0
 
     public init(seed: UInt64, offset: UInt64 = 0) {
         self.seed = seed
         self.offset = offset
+        rows = nil
+    }
+
+    /// A stream whose draws are rows `rows` of per-batch tensors (the first dimension of each shape
+    /// asked for must be `rows.count`).
+    public init(seed: UInt64, rows: Range<Int>) {
+        self.seed = seed
+        self.offset = 0
+        self.rows = rows
     }
 
     /// The next `shape` standard normal numbers on `device`.
     public func normal(_ shape: [Int], on device: Device) throws -> Tensor {
-        let t = try Tensor.randn(shape, seed: seed, offset: offset, on: device)
-        offset += UInt64((Shape.count(shape) + 3) / 4)
-        return t
+        guard let rows else {
+            let t = try Tensor.randn(shape, seed: seed, offset: offset, on: device)
+            offset += UInt64((Shape.count(shape) + 3) / 4)
+            return t
+        }
+        guard shape.first == rows.count else {
+            throw TensorError.shapeMismatch(op: "RandomStream.normal", shapes: [shape], reason: "must have \(rows.count) rows (samples \(rows))")
+        }
+        let perRow = Shape.count(Array(shape.dropFirst())), blocks = (perRow + 3) / 4
+        var key = SeededGenerator(seed: seed ^ (UInt64(draws) &* 0xA24B_AED4_963E_E407))
+        draws += 1
+        var t = try Tensor.randn([rows.count, blocks * 4], seed: key.next(), offset: UInt64(rows.lowerBound * blocks), on: device)
+        if blocks * 4 != perRow { t = try t.slice(axis: 1, 0..<perRow) }
+        return try t.reshape(shape)
     }
 }

@@ -7,7 +7,8 @@ import Tensors
 
 /// StyleGAN2's official training step (stylegan2-ada-pytorch `training_loop.py` and `loss.py`):
 /// phases Gmain, Greg, Dmain, Dreg; the non-saturating logistic loss; lazy R1 and path-length
-/// regularisation; style mixing; Adam with lr and betas rescaled for the lazy intervals; G_ema.
+/// regularisation; style mixing; Adam with lr and betas rescaled for the lazy intervals; G_ema;
+/// the augmentation pipeline inside every D evaluation, with ADA's adjustment of p.
 public final class StyleGAN2Trainer {
     public let G: StyleGAN2.Generator
     public let D: StyleGAN2.Discriminator
@@ -60,10 +61,11 @@ public final class StyleGAN2Trainer {
     }
 
     /// The official `run_D`: the augmentation (when the run has one), then D. `call` tells the D
-    /// evaluations of a batch apart for the augmentation's draws.
-    func runD(_ img: Tensor, call: Int) throws -> Tensor {
+    /// evaluations of a batch apart and `samples` says which samples of the batch `img` holds, for
+    /// the augmentation's draws.
+    func runD(_ img: Tensor, batch: Int, call: Int, samples: Range<Int>) throws -> Tensor {
         guard let augment else { return try D(img) }
-        var random = SampleRandomness(seed: options.seed, batch: batchIndex, call: call, batchSize: img.shape[0])
+        var random = SampleRandomness(seed: options.seed, batch: batch, call: call, samples: samples)
         return try D(augment.pipe(img, random: &random))
     }
 
@@ -82,8 +84,9 @@ public final class StyleGAN2Trainer {
         setup.pipe.p = Double(Float(Swift.max(setup.pipe.p + adjust, 0)))
         augment = setup
     }
+
     /// The official `run_G`: mapping (which tracks w_avg in training), style mixing with one random
-    /// crossover per batch, and synthesis with random noise and the non-fused modulated convolution.
+    /// crossover per round, and synthesis with random noise and the non-fused modulated convolution.
     func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator) throws -> (img: Tensor, ws: Tensor) {
         let ws = try TrainingStep.mixStyles(
             G.mapping(z, updateWAvg: true), activeLayers: G.numWs, probability: preset.styleMixingProb,
@@ -97,36 +100,56 @@ public final class StyleGAN2Trainer {
         case Gmain, Greg, Dmain, Dreg
     }
 
-    /// Per-batch randomness, a function of the run's seed and the batch number (so that a resumed
-    /// run draws exactly what the uninterrupted one would): device normals and the mixing decisions.
-    public struct BatchRandom {
-        let stream: RandomStream
-        var mixing: SeededGenerator
+    /// Images per round (the official `batch_gpu`): each phase runs the batch in rounds of this
+    /// many images and steps once with the rounds' mean gradient.
+    public var batchGPU: Int { options.batchGPU ?? preset.batch }
+
+    /// The randomness of one round of a phase, a function of the run's seed, the batch, the phase
+    /// and the round's samples alone (so that a resumed run draws exactly what the uninterrupted one
+    /// would, and a sample draws the same numbers whatever the rounds): device normals as rows of
+    /// per-batch tensors, and the round's style-mixing decision.
+    func roundRandom(batch: Int, phase: Phase, samples: Range<Int>) -> (stream: RandomStream, mixing: SeededGenerator) {
+        let key = TrainingStep.phaseKey(seed: options.seed, batch: batch, phase: Phase.allCases.firstIndex(of: phase)!)
+        return (RandomStream(seed: key, rows: samples), SeededGenerator(seed: key ^ (UInt64(samples.lowerBound) &* 0xD1B5_4A32_D192_ED03)))
     }
 
-    public func batchRandom(_ batch: Int) -> BatchRandom {
-        let (stream, mixing) = TrainingStep.random(seed: options.seed, batch: batch)
-        return BatchRandom(stream: stream, mixing: mixing)
+    /// Runs one phase of batch `batch` with its optimizer step: the rounds' losses (each the mean
+    /// over its samples, the regularisers multiplied by their lazy interval as the official `gain`)
+    /// give gradients whose mean over the rounds Adam takes (NaN → 0 first).
+    public func run(_ phase: Phase, reals: Tensor, batch: Int, stats: TickStatisticsRecorder? = nil) throws {
+        let n = preset.batch, rounds = n / batchGPU
+        let optimizer = phase == .Gmain || phase == .Greg ? optG : optD
+        var sum: [Tensor]? = nil
+        for round in 0..<rounds {
+            let samples = round * batchGPU ..< (round + 1) * batchGPU
+            let loss = try roundLoss(phase, reals: reals.slice(axis: 0, samples), batch: batch, samples: samples, stats: stats)
+            let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
+            sum = try sum.map { try zip($0, grads).map { try $0 + $1 } } ?? grads
+        }
+        let mean = try sum!.map { rounds == 1 ? $0 : try $0 * (1 / Double(rounds)) }
+        try optimizer.update(try mean.map { try $0.nanToNum() })
     }
 
-    /// Runs one phase with its optimizer step; the regularisation phases multiply their loss by
-    /// their lazy interval, as the official `gain`.
-    public func run(_ phase: Phase, reals: Tensor, random: inout BatchRandom, stats: TickStatisticsRecorder? = nil) throws {
-        let n = preset.batch, zDim = G.config.zDim
+    /// The loss of one round of `phase` (what the official `accumulate_gradients` back-propagates).
+    func roundLoss(_ phase: Phase, reals: Tensor, batch: Int, samples: Range<Int>, stats: TickStatisticsRecorder?) throws -> Tensor {
+        let zDim = G.config.zDim
+        // Path-length regularisation draws only the first half of the round (pl_batch_shrink).
+        let drawn = phase == .Greg ? samples.lowerBound ..< samples.lowerBound + Swift.max(1, samples.count / plBatchShrink) : samples
+        var (random, mixing) = roundRandom(batch: batch, phase: phase, samples: drawn)
         switch phase {
         case .Gmain:
             // softplus(−D(G(z))).
-            let (img, _) = try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing)
-            let logits = try runD(img, call: 0)
+            let (img, _) = try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing)
+            let logits = try runD(img, batch: batch, call: 0, samples: samples)
             let loss = try logits.neg().softplus()
             try stats?.report(.scoresFake, logits)
             try stats?.report(.signsFake, logits.statisticSign())
             try stats?.report(.gLoss, loss)
-            try TrainingStep.update(optG, loss.mean())
+            return try loss.mean()
         case .Greg:
-            // Path-length regularisation on half the batch.
-            let (img, ws) = try runG(random.stream.normal([Swift.max(1, n / plBatchShrink), zDim], on: device), random: random.stream, mixing: &random.mixing)
-            let plNoise = try random.stream.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
+            // Path-length regularisation.
+            let (img, ws) = try runG(random.normal([drawn.count, zDim], on: device), random: random, mixing: &mixing)
+            let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
             let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: true)[0]
             let plLengths = try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
             // As the official loss: the penalty uses the updated mean with its gradient; the stored
@@ -137,14 +160,14 @@ public final class StyleGAN2Trainer {
             let reg = try penalty * preset.plWeight
             try stats?.report(.plPenalty, penalty)
             try stats?.report(.gReg, reg)
-            try TrainingStep.update(optG, try reg.mean() * Double(options.gRegInterval))
+            return try reg.mean() * Double(options.gRegInterval)
         case .Dmain:
             // softplus(D(G(z))) + softplus(−D(x)).
             let fake = try GradMode.disabled {
-                try runG(random.stream.normal([n, zDim], on: device), random: random.stream, mixing: &random.mixing).img
+                try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing).img
             }
-            let fakeLogits = try runD(fake, call: 1)
-            let realLogits = try runD(reals, call: 2)
+            let fakeLogits = try runD(fake, batch: batch, call: 1, samples: samples)
+            let realLogits = try runD(reals, batch: batch, call: 2, samples: samples)
             let loss = try fakeLogits.softplus() + realLogits.neg().softplus()
             try stats?.report(.scoresFake, fakeLogits)
             try stats?.report(.signsFake, fakeLogits.statisticSign())
@@ -157,28 +180,27 @@ public final class StyleGAN2Trainer {
                 adaSignCount += realSigns.count
             }
             try stats?.report(.dLoss, loss)
-            try TrainingStep.update(optD, loss.mean())
+            return try loss.mean()
         case .Dreg:
             // R1 = γ/2·‖∇x D(x)‖².
             let real = reals.detached().requiringGrad()
-            let logits = try runD(real, call: 3)
+            let logits = try runD(real, batch: batch, call: 3, samples: samples)
             let r1Grads = try gradients(of: logits.sum(), wrt: [real], createGraph: true)[0]
             let penalty = try r1Grads.square().sum(axes: [1, 2, 3])
             let reg = try penalty * (preset.r1Gamma / 2)
             try stats?.report(.r1Penalty, penalty)
             try stats?.report(.dReg, reg)
-            try TrainingStep.update(optD, try reg.mean() * Double(options.dRegInterval))
+            return try reg.mean() * Double(options.dRegInterval)
         }
     }
 
     /// One batch: the four phases (regularisation every G_reg_interval / D_reg_interval batches),
     /// the EMA update, and the counters.
     func step(reals: Tensor, stats: TickStatistics) throws {
-        var random = batchRandom(batchIndex)
-        try run(.Gmain, reals: reals, random: &random, stats: stats)
-        if preset.plWeight != 0 && batchIndex % options.gRegInterval == 0 { try run(.Greg, reals: reals, random: &random, stats: stats) }
-        try run(.Dmain, reals: reals, random: &random, stats: stats)
-        if preset.r1Gamma != 0 && batchIndex % options.dRegInterval == 0 { try run(.Dreg, reals: reals, random: &random, stats: stats) }
+        try run(.Gmain, reals: reals, batch: batchIndex, stats: stats)
+        if preset.plWeight != 0 && batchIndex % options.gRegInterval == 0 { try run(.Greg, reals: reals, batch: batchIndex, stats: stats) }
+        try run(.Dmain, reals: reals, batch: batchIndex, stats: stats)
+        if preset.r1Gamma != 0 && batchIndex % options.dRegInterval == 0 { try run(.Dreg, reals: reals, batch: batchIndex, stats: stats) }
         try updateEMA()
         curNimg += preset.batch
         batchIndex += 1

@@ -13,6 +13,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var proceduralResolution = 32
     /// Overrides of the preset.
     public var batch: Int? = nil
+    /// Images per round (the official `--batch-gpu`): StyleGAN2 phases run the batch in rounds and
+    /// step with the rounds' mean gradient; minibatch-std groups stay within a round. nil: the batch.
+    public var batchGPU: Int? = nil
     public var gamma: Double? = nil
     public var learningRate: Double? = nil
     public var mbstdGroup: Int? = nil
@@ -70,7 +73,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case preset, data, proceduralResolution = "procedural_resolution", batch, gamma, learningRate = "lrate"
+        case preset, data, proceduralResolution = "procedural_resolution", batch, batchGPU = "batch_gpu", gamma, learningRate = "lrate"
         case mbstdGroup = "mbstd_group", channelBase = "cbase", channelMax = "cmax", mappingLayers = "map", latentSize = "zdim", kimg, tickKimg = "kimg_per_tick", snapTicks = "snap", metricsTicks = "metrics_ticks", metrics, resumeNetwork = "resume_pkl", freezeD = "freezed"
         case aug, augmentP = "augment_p", adaTarget = "ada_target", augpipe, adaKimg = "ada_kimg"
         case seed, mirror, gRegInterval = "G_reg_interval", dRegInterval = "D_reg_interval"
@@ -135,9 +138,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         // The official None (one group of the whole batch) and 0 (no layer) put no condition on the batch.
         let group = (p.discriminator.map { $0.mbstdGroupSize ?? 1 } ?? p.discriminatorV1?.mbstdGroupSize ?? 1)
         let sizes = p.scheduleV1.map { s in s.minibatchSizes(resolutionLog2: p.generatorV1!.resolutionLog2) } ?? [p.batch]
+        if let batchGPU {
+            guard p.architecture == .stylegan2 else { throw TrainingError.batchGPUNeedsStyleGAN2 }
+            guard batchGPU >= 1, p.batch % batchGPU == 0 else { throw TrainingError.batchNotDivisibleIntoRounds(batch: p.batch, batchGPU: batchGPU) }
+        }
         for size in sizes {
-            guard size >= 1, size % Swift.max(1, Swift.min(group, size)) == 0 else {
-                throw TrainingError.batchNotDivisible(batch: size, mbstdGroup: group)
+            let round = Swift.min(size, batchGPU ?? size)
+            guard size >= 1, round % Swift.max(1, Swift.min(group, round)) == 0 else {
+                throw TrainingError.batchNotDivisible(batch: round, mbstdGroup: group)
             }
         }
         return p
@@ -148,8 +156,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 /// description adds what to do.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     // Options and presets.
-    /// A batch that the minibatch-std groups do not divide.
+    /// A batch (or round) that the minibatch-std groups do not divide.
     case batchNotDivisible(batch: Int, mbstdGroup: Int)
+    /// A `--batch-gpu` that does not divide the batch.
+    case batchNotDivisibleIntoRounds(batch: Int, batchGPU: Int)
+    /// `--batch-gpu` with a StyleGAN (v1) preset.
+    case batchGPUNeedsStyleGAN2
     /// A preset of another architecture than the trainer's.
     case wrongPreset(Preset.Name, needed: Preset.Architecture)
     /// StyleGAN (v1): a `--lod-initial-resolution` that is not a power of two from 4 to the network's resolution.
@@ -208,6 +220,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .batchNotDivisible(let batch, let group):
             return "batch \(batch) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group"
+        case .batchNotDivisibleIntoRounds(let batch, let batchGPU):
+            return "--batch-gpu \(batchGPU) does not divide the batch \(batch); choose a divisor of \(batch)"
+        case .batchGPUNeedsStyleGAN2:
+            return "--batch-gpu: StyleGAN (v1) trains whole minibatches (its schedule sets them); leave --batch-gpu out"
         case .wrongPreset(let preset, let needed):
             return "preset \(preset.rawValue) is not a \(name(needed)) preset"
         case .lodInitialResolution(let resolution, let maximum):

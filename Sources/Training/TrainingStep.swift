@@ -33,6 +33,13 @@ enum TrainingStep {
         return try Tensor.concat([ws.slice(axis: 1, 0..<cutoff), other().slice(axis: 1, cutoff..<numWs)], axis: 1)
     }
 
+    /// The key of phase `phase` (its index) of batch `batch`: what a StyleGAN2 round's draws derive from.
+    static func phaseKey(seed: UInt64, batch: Int, phase: Int) -> UInt64 {
+        var mixer = SeededGenerator(seed: seed ^ 0x5047_4132)
+        for word in [UInt64(batch), UInt64(phase)] { mixer = SeededGenerator(seed: mixer.next() ^ word) }
+        return mixer.next()
+    }
+
     /// Batch `batch`'s randomness, a function of the run's seed and the batch number alone (so that a
     /// resumed run draws what the uninterrupted one would): device normals, and host draws for mixing.
     static func random(seed: UInt64, batch: Int) -> (stream: RandomStream, mixing: SeededGenerator) {

@@ -20,7 +20,7 @@ enum AugmentBenchmark {
             var call = 0
             func augment(_ x: Tensor) throws -> Tensor {
                 call += 1
-                var random = SampleRandomness(seed: 1, batch: call, call: 0, batchSize: batch)
+                var random = SampleRandomness(seed: 1, batch: call, call: 0, samples: 0..<batch)
                 return try pipe(x, random: &random)
             }
             let forward = try medianSeconds(on: device, runs: runs) { _ = try GradMode.disabled { try augment(images) } }

@@ -48,9 +48,8 @@ struct NetworkBenchmark {
             Double(images) / (try medianSeconds(on: device, runs: runs, body))
         }
         func phases(_ list: [StyleGAN2Trainer.Phase]) throws {
-            var random = trainer.batchRandom(batch)
+            for phase in list { try trainer.run(phase, reals: reals, batch: batch) }
             batch += 1
-            for phase in list { try trainer.run(phase, reals: reals, random: &random) }
         }
         let fused = ProcessInfo.processInfo.environment["SGAN_FUSED_MODCONV"] == "1"
         let gForward = try median { _ = try GradMode.disabled { try trainer.G_ema(z, noiseMode: .const, fused: fused) } }

@@ -26,6 +26,9 @@ struct Train: ParsableCommand {
     @Option(help: "Batch size (default: the preset's).")
     var batch: Int?
 
+    @Option(name: .customLong("batch-gpu"), help: "Images per round (the official --batch-gpu): each phase runs the batch in rounds of this size and steps once with their mean gradient, so large batches fit in less memory; minibatch-std groups stay within a round (default: the batch).")
+    var batchGPU: Int?
+
     @Option(help: "R1 regularisation weight gamma (default: the preset's).")
     var gamma: Double?
 
@@ -114,6 +117,7 @@ struct Train: ParsableCommand {
         try require("--snap", snap, in: 1...1_000_000)
         try require("--metrics-ticks", metricsTicks, in: 0...1_000_000)
         try require("--batch", batch, in: 1...4096)
+        try require("--batch-gpu", batchGPU, in: 1...4096)
         try require("--gamma", gamma, in: 0...1e6)
         try require("--lrate", lrate, in: 1e-12...10)
         try require("--mbstd-group", mbstdGroup, in: 1...4096)
@@ -143,6 +147,7 @@ struct Train: ParsableCommand {
         o.data = data
         o.proceduralResolution = resolution
         (o.batch, o.gamma, o.learningRate, o.mbstdGroup) = (batch, gamma, lrate, mbstdGroup)
+        o.batchGPU = batchGPU
         (o.channelBase, o.channelMax, o.mappingLayers, o.latentSize) = (cbase, cmax, map, zdim)
         (o.tickKimg, o.snapTicks, o.metricsTicks, o.seed, o.mirror) = (tick, snap, metricsTicks, seed, mirror)
         o.kimg = kimg

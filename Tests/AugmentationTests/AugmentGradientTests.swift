@@ -14,7 +14,7 @@ import Testing
         // The image filter pads by 21 pixels, so its images are 22 wide.
         let shape = group == "filter" ? [1, 1, 22, 22] : [2, 3, 5, 4]
         let augment: ([Tensor]) throws -> Tensor = { inputs in
-            var random = SampleRandomness(seed: 3, batch: 1, call: 0, batchSize: shape[0])
+            var random = SampleRandomness(seed: 3, batch: 1, call: 0, samples: 0..<shape[0])
             return try pipe(inputs[0], random: &random)
         }
         // The draws must change the image, or the check would compare the identity.

@@ -73,3 +73,52 @@ import Testing
         #expect(refusal { ($0.aug, $0.adaKimg) = (.noaug, 10) }?.hasPrefix("--ada-kimg: can only be given with --aug ada") == true)
     }
 }
+
+/// `--batch-gpu`: each phase in rounds, stepping with the rounds' mean gradient, and every random
+/// draw a function of the sample's place in the batch.
+@Suite struct BatchRoundTests {
+    /// When nothing couples the samples of a round (minibatch-std groups of 1, no style mixing, no
+    /// path length), a batch of 8 trained in rounds of 2 or 4 follows the batch trained whole, with
+    /// augmentation and R1 on: the same draws per sample, and the mean of the rounds' gradients.
+    @Test func roundsTrainAsTheWholeBatch() throws {
+        func trainer(_ batchGPU: Int?) throws -> StyleGAN2Trainer {
+            var options = tinyOptions(kimg: 1)
+            (options.batch, options.mbstdGroup, options.batchGPU) = (8, 1, batchGPU)
+            (options.aug, options.augmentP) = (.fixed, 0.6)
+            var preset = try options.resolvedPreset(resolution: 8, channels: 3)
+            (preset.styleMixingProb, preset.plWeight) = (0, 0)
+            return try StyleGAN2Trainer(preset: preset, options: options, device: .cpu)
+        }
+        let whole = try trainer(nil), quarters = try trainer(2), halves = try trainer(4)
+        for step in 0..<4 {
+            let reals = try Tensor.uniform([8, 3, 8, 8], seed: UInt64(step))
+            for t in [whole, quarters, halves] { try t.step(reals: reals, stats: TickStatistics()) }
+        }
+        for other in [quarters, halves] {
+            for ((name, a), (_, b)) in zip(whole.G.namedParameters() + whole.D.namedParameters(),
+                                           other.G.namedParameters() + other.D.namedParameters()) {
+                let x = try a.value.toArray(), y = try b.value.toArray()
+                let scale = Double(x.map { Swift.abs($0) }.max() ?? 0)
+                let error = zip(x, y).map { Double(Swift.abs($0 - $1)) }.max() ?? 0
+                #expect(error <= 1e-5 * Swift.max(scale, 1e-3), "\(name) (batch-gpu \(other.batchGPU)): max error \(error) of \(scale)")
+            }
+        }
+        // And the whole batch moved: the check compares trained weights.
+        let fresh = try trainer(nil)
+        #expect(try whole.D.namedParameters()[0].1.value.toArray() != fresh.D.namedParameters()[0].1.value.toArray())
+    }
+
+    /// A run in rounds resumes exactly; a batch-gpu that does not divide the batch is refused.
+    @Test func roundsResumeExactlyAndMustDivideTheBatch() throws {
+        var options = tinyOptions(kimg: 0.032)
+        (options.batch, options.batchGPU, options.aug) = (8, 4, .ada)
+        try expectResumeIsExact(options)
+        options.batchGPU = 3
+        #expect(throws: TrainingError.batchNotDivisibleIntoRounds(batch: 8, batchGPU: 3)) {
+            try options.resolvedPreset(resolution: 8, channels: 3)
+        }
+        // Minibatch-std groups stay within a round: a round of 4 and groups of 3 do not fit.
+        (options.batchGPU, options.mbstdGroup) = (4, 3)
+        #expect(throws: TrainingError.batchNotDivisible(batch: 4, mbstdGroup: 3)) { try options.resolvedPreset(resolution: 8, channels: 3) }
+    }
+}
