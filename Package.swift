@@ -25,6 +25,9 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // The .cl sources in Kernels/, embedded into the binary at build time.
         .executableTarget(name: "embed-kernels", path: "Sources/embed-kernels"),
@@ -49,11 +52,13 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "StyleGANOps", "SafeTensors"]),
         // Rendering images from a generator: seeds, latents, quantisation, figures.
         .target(name: "Rendering", dependencies: ["Networks", "Tensors", "ImageIO", "SafeTensors"]),
+        // Training across processes (MPI ranks): the world, all-reduce, broadcast and gather.
+        .target(name: "Distributed", dependencies: ["CMPI"]),
         // ADA's augmentation pipeline (the official `AugmentPipe`) from the augmentation tensor ops.
         .target(name: "Augmentation", dependencies: ["Tensors"]),
         // Training: datasets, the official loops of StyleGAN2 and StyleGAN (v1), snapshots, metrics.
         .target(name: "Training", dependencies: [
-            "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering", "Metrics", "Augmentation",
+            "Networks", "StyleGANOps", "Tensors", "ImageIO", "SafeTensors", "Rendering", "Metrics", "Augmentation", "Distributed",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // FID and KID: pytorch-fid's Inception-v3 on the device, feature statistics, the distances
@@ -70,7 +75,7 @@ let package = Package(
             name: "sgan-gpu",
             dependencies: [
                 "Tensors", "TensorsOpenCL", "KernelChecks", "OpenCLRuntime", "ImageIO", "Networks", "Rendering", "SafeTensors", "Training", "Metrics",
-                "Augmentation",
+                "Augmentation", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Tensors
 
@@ -58,11 +59,14 @@ final class TickStatistics: TickStatisticsRecorder {
 
     /// The statistics since the last reset, in the order first reported, read from the device;
     /// then starts over.
-    func collect() throws -> [(Statistic, Moments)] {
-        let result = try order.map { name -> (Statistic, Moments) in
-            let values = try sums[name]!.toArray().map(Double.init), n = Double(counts[name]!)
-            let mean = values[0] / n
-            return (name, Moments(num: counts[name]!, mean: mean, std: Swift.max(values[1] / n - mean * mean, 0).squareRoot()))
+    /// Across MPI ranks (`world`), every rank calls it and gets the statistics of all ranks' samples.
+    func collect(world: MPIWorld? = nil) throws -> [(Statistic, Moments)] {
+        var flat = try order.flatMap { name in try sums[name]!.toArray().map(Double.init) + [Double(counts[name]!)] }
+        if let world, world.size > 1 { try world.allreduceSum(&flat) }
+        let result = order.enumerated().map { i, name -> (Statistic, Moments) in
+            let (sum, squares, n) = (flat[3 * i], flat[3 * i + 1], flat[3 * i + 2])
+            let mean = sum / n
+            return (name, Moments(num: Int(n), mean: mean, std: Swift.max(squares / n - mean * mean, 0).squareRoot()))
         }
         sums.removeAll()
         counts.removeAll()

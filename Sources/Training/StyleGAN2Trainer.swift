@@ -1,4 +1,5 @@
 import Augmentation
+import Distributed
 import Foundation
 import Networks
 import SafeTensors
@@ -27,6 +28,10 @@ public final class StyleGAN2Trainer {
     /// ADA: the sum of the signs of D's real logits since the last adjustment (on the device), and their count.
     var adaSignSum: Tensor?
     var adaSignCount = 0
+    /// The MPI ranks this run trains on (nil: this process alone).
+    public var world: MPIWorld?
+    /// Time spent in and bytes moved by gradient all-reduces (for the tick statistics).
+    var allreduceSeconds = 0.0, allreduceBytes = 0
     public private(set) var batchIndex = 0
     public private(set) var curNimg = 0
     let device: Device
@@ -76,7 +81,9 @@ public final class StyleGAN2Trainer {
     /// the mean sign of D's real logits since the last adjustment meets the target, never below 0.
     func adjustAugmentation() throws {
         guard var setup = augment, let target = setup.target, batchIndex % AugmentSetup.adaInterval == 0 else { return }
-        let mean = try adaSignSum.map { Double(try $0.item()) / Double(Swift.max(adaSignCount, 1)) } ?? .nan
+        var signs = [try adaSignSum.map { Double(try $0.item()) } ?? 0, Double(adaSignCount)]
+        if let world, world.size > 1 { try world.allreduceSum(&signs) }
+        let mean = signs[1] > 0 ? signs[0] / signs[1] : .nan
         (adaSignSum, adaSignCount) = (nil, 0)
         guard mean.isFinite else { return }
         let sign: Double = mean > target ? 1 : mean < target ? -1 : 0
@@ -87,9 +94,17 @@ public final class StyleGAN2Trainer {
 
     /// The official `run_G`: mapping (which tracks w_avg in training), style mixing with one random
     /// crossover per round, and synthesis with random noise and the non-fused modulated convolution.
-    func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator) throws -> (img: Tensor, ws: Tensor) {
+    /// Across ranks, w_avg is not updated here: the batch mean of w is appended to `wMeans` for
+    /// `trackWAvg` (nil: not tracked at all, for the path-length pre-pass).
+    func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator, wMeans: UnsafeMutablePointer<[Tensor]>? = nil)
+        throws -> (img: Tensor, ws: Tensor) {
+        let acrossRanks = (world?.size ?? 1) > 1
+        let mapped = try G.mapping(z, updateWAvg: !acrossRanks && wMeans != nil)
+        if acrossRanks, let wMeans {
+            wMeans.pointee.append(try GradMode.disabled { try mapped.slice(axis: 1, 0..<1).mean(axes: [0, 1]) })
+        }
         let ws = try TrainingStep.mixStyles(
-            G.mapping(z, updateWAvg: true), activeLayers: G.numWs, probability: preset.styleMixingProb,
+            mapped, activeLayers: G.numWs, probability: preset.styleMixingProb,
             mixing: &mixing) { try G.mapping(random.normal(z.shape, on: device), updateWAvg: false) }
         let img = try G.synthesis(ws, noiseMode: .random, fused: false, random: random)
         return (img, ws)
@@ -116,30 +131,65 @@ public final class StyleGAN2Trainer {
     /// Runs one phase of batch `batch` with its optimizer step: the rounds' losses (each the mean
     /// over its samples, the regularisers multiplied by their lazy interval as the official `gain`)
     /// give gradients whose mean over the rounds Adam takes (NaN → 0 first).
+    ///
+    /// Across MPI ranks each rank runs its share of the rounds and the gradients are summed over the
+    /// ranks before the mean; w_avg and pl_mean then follow every round of the batch in order.
     public func run(_ phase: Phase, reals: Tensor, batch: Int, stats: TickStatisticsRecorder? = nil) throws {
-        let n = preset.batch, rounds = n / batchGPU
+        let rounds = preset.batch / batchGPU
         let optimizer = phase == .Gmain || phase == .Greg ? optG : optD
+        // Across ranks, path-length regularisation first measures its rounds' mean path lengths,
+        // so that each round's penalty uses the running mean one process would have there.
+        var plSequence: [Double]? = nil
+        if phase == .Greg, (world?.size ?? 1) > 1 {
+            plSequence = try plMeanSequence(ownMeans: ownRounds.map { try pathLengthMean(batch: batch, samples: samples(round: $0)) })
+        }
         var sum: [Tensor]? = nil
-        for round in 0..<rounds {
-            let samples = round * batchGPU ..< (round + 1) * batchGPU
-            let loss = try roundLoss(phase, reals: reals.slice(axis: 0, samples), batch: batch, samples: samples, stats: stats)
+        var wMeans: [Tensor] = []
+        for round in ownRounds {
+            if let plSequence { plMean = try Tensor([plSequence[round]], shape: [], on: device) }
+            let samples = samples(round: round)
+            let loss = try withUnsafeMutablePointer(to: &wMeans) { wMeans in
+                try roundLoss(phase, reals: reals.slice(axis: 0, samples), batch: batch, samples: samples, stats: stats, wMeans: wMeans)
+            }
             let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
             sum = try sum.map { try zip($0, grads).map { try $0 + $1 } } ?? grads
         }
-        let mean = try sum!.map { rounds == 1 ? $0 : try $0 * (1 / Double(rounds)) }
+        if let plSequence { plMean = try Tensor([plSequence.last!], shape: [], on: device) }
+        try trackWAvg(wMeans)
+        let total = try allreduceSum(sum!)
+        let mean = try total.map { rounds == 1 ? $0 : try $0 * (1 / Double(rounds)) }
         try optimizer.update(try mean.map { try $0.nanToNum() })
     }
 
+    /// The samples of round `round` (places in the batch).
+    func samples(round: Int) -> Range<Int> { round * batchGPU ..< (round + 1) * batchGPU }
+
+    /// The samples path-length regularisation draws in a round: the first half (pl_batch_shrink).
+    func pathLengthSamples(_ samples: Range<Int>) -> Range<Int> {
+        samples.lowerBound ..< samples.lowerBound + Swift.max(1, samples.count / plBatchShrink)
+    }
+
+    /// The path lengths of a round of the regularisation phase (its `roundLoss` draws), as one number:
+    /// their mean.
+    func pathLengthMean(batch: Int, samples: Range<Int>) throws -> Double {
+        let drawn = pathLengthSamples(samples)
+        var (random, mixing) = roundRandom(batch: batch, phase: .Greg, samples: drawn)
+        let (img, ws) = try runG(random.normal([drawn.count, G.config.zDim], on: device), random: random, mixing: &mixing)
+        let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
+        let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws])[0]
+        return Double(try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt().mean().item())
+    }
+
     /// The loss of one round of `phase` (what the official `accumulate_gradients` back-propagates).
-    func roundLoss(_ phase: Phase, reals: Tensor, batch: Int, samples: Range<Int>, stats: TickStatisticsRecorder?) throws -> Tensor {
+    func roundLoss(_ phase: Phase, reals: Tensor, batch: Int, samples: Range<Int>, stats: TickStatisticsRecorder?,
+                   wMeans: UnsafeMutablePointer<[Tensor]>) throws -> Tensor {
         let zDim = G.config.zDim
-        // Path-length regularisation draws only the first half of the round (pl_batch_shrink).
-        let drawn = phase == .Greg ? samples.lowerBound ..< samples.lowerBound + Swift.max(1, samples.count / plBatchShrink) : samples
+        let drawn = phase == .Greg ? pathLengthSamples(samples) : samples
         var (random, mixing) = roundRandom(batch: batch, phase: phase, samples: drawn)
         switch phase {
         case .Gmain:
             // softplus(−D(G(z))).
-            let (img, _) = try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing)
+            let (img, _) = try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing, wMeans: wMeans)
             let logits = try runD(img, batch: batch, call: 0, samples: samples)
             let loss = try logits.neg().softplus()
             try stats?.report(.scoresFake, logits)
@@ -148,7 +198,7 @@ public final class StyleGAN2Trainer {
             return try loss.mean()
         case .Greg:
             // Path-length regularisation.
-            let (img, ws) = try runG(random.normal([drawn.count, zDim], on: device), random: random, mixing: &mixing)
+            let (img, ws) = try runG(random.normal([drawn.count, zDim], on: device), random: random, mixing: &mixing, wMeans: wMeans)
             let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
             let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: true)[0]
             let plLengths = try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
@@ -164,7 +214,7 @@ public final class StyleGAN2Trainer {
         case .Dmain:
             // softplus(D(G(z))) + softplus(−D(x)).
             let fake = try GradMode.disabled {
-                try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing).img
+                try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing, wMeans: wMeans).img
             }
             let fakeLogits = try runD(fake, batch: batch, call: 1, samples: samples)
             let realLogits = try runD(reals, batch: batch, call: 2, samples: samples)
@@ -268,7 +318,8 @@ public final class StyleGAN2Trainer {
         batchIndex = state.batchIndex
         curNimg = state.curNimg
         if augment != nil, let p = state.augmentP { augment?.pipe.p = p }
-        if let signs = state.adaSigns, signs.count == 2, augment?.target != nil {
+        // Across ranks, rank 0 alone carries the signs gathered since the last adjustment.
+        if let signs = state.adaSigns, signs.count == 2, augment?.target != nil, (world?.rank ?? 0) == 0 {
             adaSignSum = signs[1] > 0 ? try Tensor([signs[0]], shape: [], on: device) : nil
             adaSignCount = Int(signs[1])
         }

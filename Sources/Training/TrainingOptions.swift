@@ -162,6 +162,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case batchNotDivisibleIntoRounds(batch: Int, batchGPU: Int)
     /// `--batch-gpu` with a StyleGAN (v1) preset.
     case batchGPUNeedsStyleGAN2
+    /// Across MPI ranks: a batch that the ranks' rounds do not divide.
+    case batchNotDivisibleOverRanks(batch: Int, batchGPU: Int, ranks: Int)
+    /// Across MPI ranks: a StyleGAN (v1) preset.
+    case ranksNeedStyleGAN2(ranks: Int)
+    /// Across MPI ranks: ranks started with different options or files.
+    case ranksDisagree(rank: Int, what: String)
     /// A preset of another architecture than the trainer's.
     case wrongPreset(Preset.Name, needed: Preset.Architecture)
     /// StyleGAN (v1): a `--lod-initial-resolution` that is not a power of two from 4 to the network's resolution.
@@ -222,6 +228,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "batch \(batch) is not divisible by the minibatch-std group size \(group); choose --batch as a multiple of \(group) or set --mbstd-group"
         case .batchNotDivisibleIntoRounds(let batch, let batchGPU):
             return "--batch-gpu \(batchGPU) does not divide the batch \(batch); choose a divisor of \(batch)"
+        case .batchNotDivisibleOverRanks(let batch, let batchGPU, let ranks):
+            return "batch \(batch) is not divisible by \(ranks) ranks × --batch-gpu \(batchGPU); choose --batch as a multiple of \(ranks * batchGPU) or another --batch-gpu"
+        case .ranksNeedStyleGAN2(let ranks):
+            return "\(ranks) MPI ranks: StyleGAN (v1) trains in one process; run it without mpirun"
+        case .ranksDisagree(let rank, let what):
+            return "rank \(rank) was started with other \(what) than rank 0; give every rank the same command line and files"
         case .batchGPUNeedsStyleGAN2:
             return "--batch-gpu: StyleGAN (v1) trains whole minibatches (its schedule sets them); leave --batch-gpu out"
         case .wrongPreset(let preset, let needed):

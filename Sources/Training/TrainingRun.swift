@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import ImageIO
 import Metrics
@@ -29,21 +30,31 @@ public final class TrainingRun {
     /// The dataset as the reals of the Inception metrics (its content hash computed once per run).
     private(set) lazy var reals = DatasetImages(dataset)
     var tick = 0
+    /// The MPI ranks the run trains on (nil: this process alone). Rank 0 alone writes the run
+    /// folder and prints; the others keep their (unused) files in a temporary folder.
+    let world: MPIWorld?
+    /// Whether this process writes the run folder (rank 0).
+    var writes: Bool { (world?.rank ?? 0) == 0 }
     /// Whether progress bars go to standard error (a terminal).
     let interactive = isatty(STDERR_FILENO) != 0
 
     /// Prepares a run in a new folder under `outdir` (or, resuming `latest`, in the newest run's
     /// folder); `resume` is nil, `latest` or a snapshot file.
     /// `inception` computes the Inception metrics of `options.metrics` (on resume: the run's own).
+    /// `world`: the MPI ranks of a run started by `mpirun` (every rank constructs its `TrainingRun`).
     public convenience init(options: TrainingOptions, outdir: String, resume: String?, device: Device,
-                            inception: InceptionMetrics? = nil) throws {
-        try self.init(options: options, outdir: outdir, resume: resume, device: device, inception: inception, adjustPreset: { _ in })
+                            inception: InceptionMetrics? = nil, world: MPIWorld? = nil) throws {
+        try self.init(options: options, outdir: outdir, resume: resume, device: device, inception: inception, world: world,
+                      adjustPreset: { _ in })
     }
 
     /// As above, with the resolved preset changed by `adjustPreset` (tests use it for schedules no
     /// option gives).
     init(options: TrainingOptions, outdir: String, resume: String?, device: Device, inception: InceptionMetrics? = nil,
-         adjustPreset: (inout Preset) -> Void) throws {
+         world: MPIWorld? = nil, adjustPreset: (inout Preset) -> Void) throws {
+        let world = (world?.size ?? 1) > 1 ? world : nil
+        self.world = world
+        let writes = (world?.rank ?? 0) == 0
         var options = options
         var snapshot: String? = nil
         var lockedFolder: RunFolder? = nil
@@ -52,7 +63,7 @@ public final class TrainingRun {
                 throw TrainingError.noSnapshotToResume(outdir: outdir)
             }
             // One writer per run folder: refused while that run is still training.
-            lockedFolder = try RunFolder(locking: latest.folder)
+            if writes { lockedFolder = try RunFolder(locking: latest.folder) }
             snapshot = latest.snapshot
             // The run continues with its own options, except for how long it trains when --kimg is given.
             let optionsPath = latest.folder.appendingPathComponent("training_options.json").path
@@ -108,6 +119,15 @@ public final class TrainingRun {
         }
         // The augmentation options are checked for every architecture (StyleGAN v1 refuses any).
         _ = try options.augmentSetup(architecture: preset.architecture, resolution: dataset.resolution, channels: dataset.channels)
+        if let world {
+            try TrainingRun.checkRanksAgree(world, options: options, resume: snapshot ?? options.resumeNetwork)
+            guard preset.architecture == .stylegan2 else { throw TrainingError.ranksNeedStyleGAN2(ranks: world.size) }
+            let batchGPU = options.batchGPU ?? preset.batch / world.size
+            guard batchGPU >= 1, preset.batch % (batchGPU * world.size) == 0 else {
+                throw TrainingError.batchNotDivisibleOverRanks(batch: preset.batch, batchGPU: batchGPU, ranks: world.size)
+            }
+            options.batchGPU = batchGPU
+        }
         let needed = TrainingRun.estimatedBytes(preset), available = TrainingRun.memoryBytes(of: device)
         guard needed <= available else {
             throw TrainingError.notEnoughMemory(neededBytes: needed, availableBytes: available, device: "\(device)")
@@ -117,7 +137,10 @@ public final class TrainingRun {
         let official = TrainingRun.officialGrid(resolution: dataset.resolution)
         grid = (options.gridColumns ?? official.columns, options.gridRows ?? official.rows)
         switch preset.architecture {
-        case .stylegan2: trainer = try StyleGAN2Trainer(preset: preset, options: options, device: device)
+        case .stylegan2:
+            let stylegan2 = try StyleGAN2Trainer(preset: preset, options: options, device: device)
+            stylegan2.world = world
+            trainer = stylegan2
         case .stylegan1: trainer = try StyleGAN1Trainer(preset: preset, options: options, device: device)
         }
         var random = NumpyRandomState(seed: UInt32(truncatingIfNeeded: options.seed))
@@ -129,9 +152,13 @@ public final class TrainingRun {
             try trainer.initialize(from: initialNetworks, path: source)
         }
         let resumed = try snapshot.map { try trainer.restore(from: $0) }
+        // Every rank starts from rank 0's weights.
+        try (trainer as? StyleGAN2Trainer)?.broadcastNetworks()
 
         // Everything is checked: only now is anything written (a refused start leaves nothing behind).
-        let runFolder = try lockedFolder ?? TrainingRun.newRunFolder(outdir: outdir, options: options)
+        let runFolder = try writes ? lockedFolder ?? TrainingRun.newRunFolder(outdir: outdir, options: options)
+            : RunFolder.create(outdir: FileManager.default.temporaryDirectory.appendingPathComponent("sgan-rank-\(getpid())").path,
+                               suffix: "rank\(world?.rank ?? 0)")
         runFolder.removeLeftovers()
         self.runFolder = runFolder
         folder = runFolder.url
@@ -248,10 +275,27 @@ public final class TrainingRun {
         TrainingRun.kimgName(nimg: nimg) { FileManager.default.fileExists(atPath: folder.appendingPathComponent("network-snapshot-\($0).safetensors").path) }
     }
 
-    /// Prints `line` and appends it to log.txt.
+    /// Prints `line` and appends it to log.txt (rank 0 alone, across ranks).
     func say(_ line: String) throws {
+        guard writes else { return }
         print(line)
         try runFolder.appendLine(line, to: "log.txt")
+    }
+
+    /// Refuses a start whose ranks were given different options or resume from different files
+    /// (their contents' SHA-256 is compared), before the first step.
+    static func checkRanksAgree(_ world: MPIWorld, options: TrainingOptions, resume: String?) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var hash = SHA256()
+        hash.update(try encoder.encode(options))
+        if let resume { hash.update(try Data(contentsOf: URL(fileURLWithPath: resume))) }
+        // The digest's first 12 hex digits, exact in a Double.
+        let digest = [Double(UInt64(hash.hexDigest().prefix(12), radix: 16)!)]
+        let all = try world.allgather(digest)
+        if let other = all.firstIndex(where: { $0 != all[0] }) {
+            throw TrainingError.ranksDisagree(rank: other, what: resume == nil ? "the options" : "the options or the file to resume from")
+        }
     }
 
     /// Trains until `totalKimg` thousand images, ticking every `tickKimg`. With `stopOnSignals`,
@@ -260,9 +304,11 @@ public final class TrainingRun {
     public func run(stopOnSignals: Bool = false) throws {
         let signals = stopOnSignals ? StopSignals() : nil
         defer { withExtendedLifetime(signals) {} }
+        // A rank other than 0 kept its files in a temporary folder of its own.
+        defer { if !writes { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }
         try say("Training \(options.preset.rawValue) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
         for note in dataset.notes { try say("dataset: \(note)") }
-        if trainer.curNimg == 0 {
+        if trainer.curNimg == 0 && writes {
             try writeGrid(name: "reals.png", images: realGrid())
             try writeGrid(name: "fakes_init.png", images: fakeGrid())
         }
@@ -284,10 +330,18 @@ public final class TrainingRun {
             pending.append(try DeviceFence(device))
             if pending.count >= 2 { try pending.removeFirst().wait() }
             done = trainer.curNimg >= totalNimg
-            if let signal = signals?.received, !done {
+            var signal = signals?.received
+            if let world {
+                // Every rank stops after the same step: the signal any rank received.
+                var received = [Double(signal ?? 0)]
+                try world.allreduceMax(&received)
+                signal = received[0] > 0 ? Int32(received[0]) : nil
+            }
+            if let signal, !done {
                 let kimg = kimgName(nimg: trainer.curNimg)
                 let name = "network-snapshot-\(kimg).safetensors", trainer = self.trainer, next = tick
-                try runFolder.write(name) { try trainer.writeSnapshot($0, tick: next) }
+                try (trainer as? StyleGAN2Trainer)?.foldAdaSigns()
+                if writes { try runFolder.write(name) { try trainer.writeSnapshot($0, tick: next) } }
                 let outdir = folder.deletingLastPathComponent().path
                 let stopped = TrainingStopped(signal: signal, snapshot: folder.appendingPathComponent(name).path,
                                               resumeCommand: "sgan-gpu train --outdir \(outdir) --resume latest")
@@ -304,7 +358,8 @@ public final class TrainingRun {
             if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
 
             // Tick: report, then maintenance (grids, snapshots, metrics).
-            let values = try stats.collect()   // reads the device: the tick's work has finished
+            let values = try stats.collect(world: world)   // reads the device: the tick's work has finished
+            try (trainer as? StyleGAN2Trainer)?.foldAdaSigns()
             let progress = trainer.progressFields()
             let tickEndTime = Date()
             let seconds = tickEndTime.timeIntervalSince(tickStart.time)
@@ -349,14 +404,14 @@ public final class TrainingRun {
             if let bad = try trainer.firstNonFiniteParameter() {
                 throw TrainingError.nonFiniteParameter(name: bad, tick: tick, kimg: shownKimg, lastSnapshot: latest)
             }
-            if done || tick % options.snapTicks == 0 {
+            if writes && (done || tick % options.snapTicks == 0) {
                 let kimg = kimgName(nimg: trainer.curNimg)
                 try writeGrid(name: "fakes\(kimg).png", images: fakeGrid())
                 let trainer = self.trainer, next = tick + 1
                 try runFolder.write("network-snapshot-\(kimg).safetensors") { try trainer.writeSnapshot($0, tick: next) }
                 try measure(snapshot: "network-snapshot-\(kimg).safetensors")
             }
-            if options.metricsTicks > 0 && (done || tick % options.metricsTicks == 0) {
+            if writes && options.metricsTicks > 0 && (done || tick % options.metricsTicks == 0) {
                 let swd = try SlicedWasserstein.distance(generator: trainer.generator, dataset: dataset, count: 1024, seed: options.seed)
                 try appendJSONLine(["tick": tick, "kimg": Double(trainer.curNimg) / 1000, "swd": swd.average,
                                     "swd_per_level": swd.perLevel], to: "metrics.jsonl")

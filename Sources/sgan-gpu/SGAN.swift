@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Networks
+import OpenCLRuntime
 import Tensors
 import TensorsOpenCL
 import Training
@@ -98,11 +99,23 @@ struct DeviceOptions: ParsableArguments {
     /// The device chosen, validated against the CPU reference when asked. The environment is read
     /// here, once, for every command: `SGAN_DEVICE`, `SGAN_VALIDATE_WITH_CPU` and the OpenCL options
     /// (`OpenCLBackendOptions(environment:)`); `checkSignatures` turns on the kernel signature checks.
-    func selected(checkSignatures: Bool = false) throws -> Device {
+    /// `localRank`: this process's rank among the MPI ranks on its host, which picks the device
+    /// when none is given (the local rank's GPU, shared round-robin when ranks outnumber GPUs; the
+    /// default device without GPUs) and replaces `{local_rank}` in a given one (`opencl:0:{local_rank}`).
+    func selected(checkSignatures: Bool = false, localRank: Int? = nil) throws -> Device {
         let environment = ProcessInfo.processInfo.environment
         var options = OpenCLBackendOptions(environment: environment)
         options.runtime.checkSignatures = checkSignatures
-        let device = try Device.select(self.device ?? environment["SGAN_DEVICE"], options: options)
+        var spec = self.device ?? environment["SGAN_DEVICE"]
+        if let localRank {
+            if let given = spec {
+                spec = given.replacingOccurrences(of: "{local_rank}", with: String(localRank))
+            } else {
+                let gpus = ((try? CLPlatform.all().flatMap { try $0.devices() }) ?? []).filter(\.isGPU)
+                spec = gpus.isEmpty ? nil : gpus[localRank % gpus.count].spec
+            }
+        }
+        let device = try Device.select(spec, options: options)
         return validate || environment["SGAN_VALIDATE_WITH_CPU"] == "1" ? Device.validating(device) : device
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Metrics
 import Networks
@@ -168,18 +169,38 @@ struct Train: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let weights = inception ?? environment["SGAN_INCEPTION"].flatMap { $0.isEmpty ? nil : $0 }
         if let first = o.metrics?.first, weights == nil { throw MetricsError.inceptionWeightsNeeded(metric: first.name) }
-        let device = try options.selected()
+        // Started by mpirun: one rank per device, rank 0 writing the run folder.
+        let world = MPIWorld.launched(environment: environment) ? try MPIWorld() : nil
+        let ranks = (world?.size ?? 1) > 1 ? world : nil
+        do {
+            try train(o, resume: resume, weights: weights, world: ranks)
+            world?.finalize()
+        } catch let stopped as TrainingStopped {
+            // The run said how to continue; the status says which signal stopped it.
+            world?.finalize()
+            throw ExitCode(stopped.status)
+        } catch {
+            guard let ranks else { throw error }
+            // Across ranks: rank 0 says what went wrong (a rank that fails alone says it with its
+            // rank), and the whole job ends, so that no rank waits in a collective for one that left.
+            let message = userMessage(for: error)
+            if ranks.rank == 0 || !(error is TrainingError) {
+                FileHandle.standardError.write(Data("error: \(ranks.rank == 0 ? "" : "rank \(ranks.rank): ")\(message)\n".utf8))
+            }
+            ranks.abort(1)
+        }
+    }
+
+    func train(_ o: TrainingOptions, resume: String?, weights: String?, world: MPIWorld?) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let device = try options.selected(localRank: world?.localRank)
         let engine = try weights.flatMap { weights in
             o.metrics?.isEmpty == false || resume != nil ? weights : nil
         }.map {
             try InceptionMetrics(weights: $0, device: device, cache: FeatureCache(directory: FeatureCache.defaultDirectory(environment: environment)))
         }
         engine?.progress = ProgressLine().report
-        do {
-            try TrainingRun(options: o, outdir: outdir, resume: resume, device: device, inception: engine).run(stopOnSignals: true)
-        } catch let stopped as TrainingStopped {
-            // The run said how to continue; the status says which signal stopped it.
-            throw ExitCode(stopped.status)
-        }
+        try TrainingRun(options: o, outdir: outdir, resume: resume, device: device, inception: engine, world: world)
+            .run(stopOnSignals: true)
     }
 }
