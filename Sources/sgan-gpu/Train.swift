@@ -172,8 +172,11 @@ struct Train: ParsableCommand {
         // Started by mpirun: one rank per device, rank 0 writing the run folder.
         let world = MPIWorld.launched(environment: environment) ? try MPIWorld() : nil
         let ranks = (world?.size ?? 1) > 1 ? world : nil
+        var started = false
         do {
-            try train(o, resume: resume, weights: weights, world: ranks)
+            let run = try prepare(o, resume: resume, weights: weights, world: ranks)
+            started = true
+            try run.run(stopOnSignals: true)
             world?.finalize()
         } catch let stopped as TrainingStopped {
             // The run said how to continue; the status says which signal stopped it.
@@ -181,17 +184,21 @@ struct Train: ParsableCommand {
             throw ExitCode(stopped.status)
         } catch {
             guard let ranks else { throw error }
-            // Across ranks: rank 0 says what went wrong (a rank that fails alone says it with its
-            // rank), and the whole job ends, so that no rank waits in a collective for one that left.
-            let message = userMessage(for: error)
-            if ranks.rank == 0 || !(error is TrainingError) {
-                FileHandle.standardError.write(Data("error: \(ranks.rank == 0 ? "" : "rank \(ranks.rank): ")\(message)\n".utf8))
+            // Across ranks, rank 0 says what went wrong. Before the first step every rank has
+            // checked the same things and stops the same way; later a rank may fail alone (it says
+            // so with its rank), and the whole job ends, so that no rank waits for one that left.
+            let line = "error: " + (ranks.rank == 0 ? "" : "rank \(ranks.rank): ") + userMessage(for: error).replacingOccurrences(of: "Error: ", with: "")
+            if ranks.rank == 0 || started { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            guard started else {
+                ranks.finalize()
+                throw ExitCode(1)
             }
             ranks.abort(1)
         }
     }
 
-    func train(_ o: TrainingOptions, resume: String?, weights: String?, world: MPIWorld?) throws {
+    /// The run, checked and ready (every rank of an MPI job prepares its own).
+    func prepare(_ o: TrainingOptions, resume: String?, weights: String?, world: MPIWorld?) throws -> TrainingRun {
         let environment = ProcessInfo.processInfo.environment
         let device = try options.selected(localRank: world?.localRank)
         let engine = try weights.flatMap { weights in
@@ -200,7 +207,6 @@ struct Train: ParsableCommand {
             try InceptionMetrics(weights: $0, device: device, cache: FeatureCache(directory: FeatureCache.defaultDirectory(environment: environment)))
         }
         engine?.progress = ProgressLine().report
-        try TrainingRun(options: o, outdir: outdir, resume: resume, device: device, inception: engine, world: world)
-            .run(stopOnSignals: true)
+        return try TrainingRun(options: o, outdir: outdir, resume: resume, device: device, inception: engine, world: world)
     }
 }
