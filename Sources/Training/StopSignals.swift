@@ -8,9 +8,12 @@ final class StopSignals: @unchecked Sendable {
     private var first: Int32? = nil
     private var sources: [DispatchSourceSignal] = []
     private let signals: [Int32]
+    /// Across MPI ranks: this process's rank (only rank 0 speaks); nil alone.
+    private let rank: Int?
 
-    init(_ signals: [Int32] = [SIGINT, SIGTERM]) {
+    init(_ signals: [Int32] = [SIGINT, SIGTERM], rank: Int? = nil) {
         self.signals = signals
+        self.rank = rank
         for number in signals {
             signal(number, SIG_IGN)   // delivered to the dispatch source instead
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -39,7 +42,14 @@ final class StopSignals: @unchecked Sendable {
         lock.unlock()
         let name = StopSignals.name(number)
         if isFirst {
-            FileHandle.standardError.write(Data("\n\(name): finishing this step and writing a snapshot (send it again to stop at once)\n".utf8))
+            if let rank {
+                // mpirun forwards a signal to every rank, and also sends SIGTERM when a rank has died.
+                if rank == 0 {
+                    FileHandle.standardError.write(Data("\n\(name): finishing this step on every rank and writing a snapshot (if a rank has died, mpirun ends the others instead: see its report)\n".utf8))
+                }
+            } else {
+                FileHandle.standardError.write(Data("\n\(name): finishing this step and writing a snapshot (send it again to stop at once)\n".utf8))
+            }
         } else {
             FileHandle.standardError.write(Data("\n\(name) again: stopped at once, without a snapshot\n".utf8))
             _exit(128 + number)

@@ -12,8 +12,8 @@ import Tensors
 public final class TrainingRun {
     public let options: TrainingOptions
     public let folder: URL
-    /// The locked folder that every file of the run is written through.
-    let runFolder: RunFolder
+    /// The locked folder that every file of the run is written through; nil on MPI ranks other than 0.
+    let runFolder: RunFolder?
     let device: Device
     let dataset: ImageDataset
     let trainer: Trainer
@@ -31,7 +31,7 @@ public final class TrainingRun {
     private(set) lazy var reals = DatasetImages(dataset)
     var tick = 0
     /// The MPI ranks the run trains on (nil: this process alone). Rank 0 alone writes the run
-    /// folder and prints; the others keep their (unused) files in a temporary folder.
+    /// folder and prints; the others write nothing.
     let world: MPIWorld?
     /// Whether this process writes the run folder (rank 0).
     var writes: Bool { (world?.rank ?? 0) == 0 }
@@ -156,12 +156,10 @@ public final class TrainingRun {
         try (trainer as? StyleGAN2Trainer)?.broadcastNetworks()
 
         // Everything is checked: only now is anything written (a refused start leaves nothing behind).
-        let runFolder = try writes ? lockedFolder ?? TrainingRun.newRunFolder(outdir: outdir, options: options)
-            : RunFolder.create(outdir: FileManager.default.temporaryDirectory.appendingPathComponent("sgan-rank-\(getpid())").path,
-                               suffix: "rank\(world?.rank ?? 0)")
-        runFolder.removeLeftovers()
+        let runFolder = writes ? try lockedFolder ?? TrainingRun.newRunFolder(outdir: outdir, options: options) : nil
+        runFolder?.removeLeftovers()
         self.runFolder = runFolder
-        folder = runFolder.url
+        folder = runFolder?.url ?? URL(fileURLWithPath: outdir)
         if let source = options.resumeNetwork, snapshot == nil {
             let frozen = options.freezeD ?? 0
             try say("Starting from the networks of \(source) (G, D and G_ema; fresh optimizers and counters)"
@@ -171,7 +169,7 @@ public final class TrainingRun {
             tick = resumed.tick
             try say("Resuming from \(snapshot) at \(String(format: "%.1f", Double(resumed.curNimg) / 1000)) kimg")
         }
-        if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("training_options.json").path) {
+        if let runFolder, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("training_options.json").path) {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(options)
@@ -279,7 +277,7 @@ public final class TrainingRun {
     func say(_ line: String) throws {
         guard writes else { return }
         print(line)
-        try runFolder.appendLine(line, to: "log.txt")
+        try runFolder?.appendLine(line, to: "log.txt")
     }
 
     /// Refuses a start whose ranks were given different options or resume from different files
@@ -302,10 +300,8 @@ public final class TrainingRun {
     /// SIGINT and SIGTERM end the current step, write a snapshot, log the line that resumes, and
     /// throw `TrainingStopped`; a second signal stops the process at once.
     public func run(stopOnSignals: Bool = false) throws {
-        let signals = stopOnSignals ? StopSignals() : nil
+        let signals = stopOnSignals ? StopSignals(rank: world?.rank) : nil
         defer { withExtendedLifetime(signals) {} }
-        // A rank other than 0 kept its files in a temporary folder of its own.
-        defer { if !writes { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }
         try say("Training \(options.preset.rawValue) on \(dataset.name) (\(dataset.count) images of \(dataset.resolution)x\(dataset.resolution)) on \(device) in \(folder.path)")
         for note in dataset.notes { try say("dataset: \(note)") }
         if trainer.curNimg == 0 && writes {
@@ -341,7 +337,7 @@ public final class TrainingRun {
                 let kimg = kimgName(nimg: trainer.curNimg)
                 let name = "network-snapshot-\(kimg).safetensors", trainer = self.trainer, next = tick
                 try (trainer as? StyleGAN2Trainer)?.foldAdaSigns()
-                if writes { try runFolder.write(name) { try trainer.writeSnapshot($0, tick: next) } }
+                try runFolder?.write(name) { try trainer.writeSnapshot($0, tick: next) }
                 let outdir = folder.deletingLastPathComponent().path
                 let stopped = TrainingStopped(signal: signal, snapshot: folder.appendingPathComponent(name).path,
                                               resumeCommand: "sgan-gpu train --outdir \(outdir) --resume latest")
@@ -408,7 +404,7 @@ public final class TrainingRun {
                 let kimg = kimgName(nimg: trainer.curNimg)
                 try writeGrid(name: "fakes\(kimg).png", images: fakeGrid())
                 let trainer = self.trainer, next = tick + 1
-                try runFolder.write("network-snapshot-\(kimg).safetensors") { try trainer.writeSnapshot($0, tick: next) }
+                try runFolder?.write("network-snapshot-\(kimg).safetensors") { try trainer.writeSnapshot($0, tick: next) }
                 try measure(snapshot: "network-snapshot-\(kimg).safetensors")
             }
             if writes && options.metricsTicks > 0 && (done || tick % options.metricsTicks == 0) {
@@ -453,7 +449,7 @@ public final class TrainingRun {
     /// One JSON line, written whole or not at all.
     func appendJSONLine(_ record: [String: Any], to name: String) throws {
         let json = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-        try runFolder.appendLine(String(decoding: json, as: UTF8.self), to: name)
+        try runFolder?.appendLine(String(decoding: json, as: UTF8.self), to: name)
     }
 
     /// G_ema's images of the grid latents, made in chunks of the first batch's size (as the official
@@ -480,7 +476,7 @@ public final class TrainingRun {
             }
         }
         let png = try PNGImage(width: columns * r, height: rows * r, channels: c, pixels: pixels)
-        try runFolder.write(name) { try png.write(path: $0) }
+        try runFolder?.write(name) { try png.write(path: $0) }
     }
 
     /// A grid's worth of training images, as the official `setup_snapshot_image_grid` picks them
