@@ -19,16 +19,19 @@ extension StyleGAN2Trainer {
     /// Sums `tensors` over the ranks through one host buffer (`MPI_Allreduce` in place); unchanged alone.
     func allreduceSum(_ tensors: [Tensor]) throws -> [Tensor] {
         guard let world, world.size > 1 else { return tensors }
-        var flat = try tensors.flatMap { try $0.toArray() }
         let start = Date()
-        try world.allreduceSum(&flat)
-        allreduceSeconds += Date().timeIntervalSince(start)
-        allreduceBytes += flat.count * 4
+        // One host buffer, kept from step to step.
+        allreduceBuffer.removeAll(keepingCapacity: true)
+        for t in tensors { allreduceBuffer.append(contentsOf: try t.toArray()) }
+        try world.allreduceSum(&allreduceBuffer)
         var offset = 0
-        return try tensors.map { t in
+        let summed = try tensors.map { t in
             defer { offset += t.count }
-            return try Tensor(flat[offset..<(offset + t.count)].map(Double.init), shape: t.shape, on: device)
+            return try Tensor(allreduceBuffer[offset..<(offset + t.count)].map(Double.init), shape: t.shape, on: device)
         }
+        allreduceSeconds += Date().timeIntervalSince(start)
+        allreduceBytes += allreduceBuffer.count * 4
+        return summed
     }
 
     /// Rank 0's parameters and buffers of G, D and G_ema on every rank.

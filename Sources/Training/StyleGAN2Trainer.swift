@@ -30,8 +30,10 @@ public final class StyleGAN2Trainer {
     var adaSignCount = 0
     /// The MPI ranks this run trains on (nil: this process alone).
     public var world: MPIWorld?
-    /// Time spent in and bytes moved by gradient all-reduces (for the tick statistics).
-    var allreduceSeconds = 0.0, allreduceBytes = 0
+    /// Time spent in gradient all-reduces (download, MPI, upload) and the bytes reduced, so far.
+    public internal(set) var allreduceSeconds = 0.0, allreduceBytes = 0
+    /// The host buffer gradients are reduced in.
+    var allreduceBuffer: [Float] = []
     public private(set) var batchIndex = 0
     public private(set) var curNimg = 0
     let device: Device

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Networks
 import Tensors
@@ -28,17 +29,23 @@ struct NetworkBenchmark {
     struct Result {
         var gForward, iteration, r1, pathLength: Double
         var launchesPerIteration: Int
+        /// Across MPI ranks: the share of an iteration's time in the gradient all-reduce, and its bytes.
+        var allreduceShare = 0.0, allreduceBytesPerIteration = 0
         /// `clCreateBuffer` calls in one iteration after the timed ones: 0 when the pool served
         /// every buffer (style mixing's random cutoff can bring a slice size for the first time).
         var allocationsPerIteration: Int
     }
 
     /// Median images/s of each part over `runs` timed runs after a warm-up.
-    static func measure(cfg: String, device: Device, runs: Int) throws -> Result {
+    /// With `world` (under mpirun), each rank trains its share of every batch, as `train` does,
+    /// and the images per second count the whole batch.
+    static func measure(cfg: String, device: Device, runs: Int, world: MPIWorld? = nil) throws -> Result {
         let preset = try preset(cfg)
         var options = TrainingOptions()
         options.preset = preset.name
+        if let world { options.batchGPU = preset.batch / world.size }
         let trainer = try StyleGAN2Trainer(preset: preset, options: options, device: device)
+        trainer.world = world
         let n = preset.batch, r = preset.generator!.imgResolution
         let reals = try Tensor.uniform([n, 3, r, r], seed: 1, on: device)
         let z = try Tensor.randn([n, preset.generator!.zDim], seed: 2, on: device)
@@ -56,7 +63,11 @@ struct NetworkBenchmark {
         let launchesBefore = device.backend.statistics.launches
         try phases([.Gmain, .Dmain])
         let launches = device.backend.statistics.launches - launchesBefore
+        let (reducedBefore, secondsBefore, iterationStart) = (trainer.allreduceBytes, trainer.allreduceSeconds, Date())
         let iteration = try median { try phases([.Gmain, .Dmain]); try trainer.updateEMA() }
+        let iterations = Double(runs + 1)   // medianSeconds warms up once
+        let allreduceShare = (trainer.allreduceSeconds - secondsBefore) / Date().timeIntervalSince(iterationStart)
+        let allreduceBytes = Int(Double(trainer.allreduceBytes - reducedBefore) / iterations)
         let r1 = try median { try phases([.Dreg]) }
         let pathLength = try median(images: max(1, n / 2)) { try phases([.Greg]) }   // pl_batch_shrink 2
         let allocationsBefore = device.backend.statistics.allocations
@@ -64,7 +75,8 @@ struct NetworkBenchmark {
         try trainer.updateEMA()
         let allocations = device.backend.statistics.allocations - allocationsBefore
         return Result(gForward: gForward, iteration: iteration, r1: r1, pathLength: pathLength,
-                      launchesPerIteration: launches, allocationsPerIteration: allocations)
+                      launchesPerIteration: launches, allreduceShare: allreduceShare, allreduceBytesPerIteration: allreduceBytes,
+                      allocationsPerIteration: allocations)
     }
 }
 

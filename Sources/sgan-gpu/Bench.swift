@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Tensors
 import TensorsOpenCL
@@ -49,11 +50,22 @@ struct Bench: ParsableCommand {
             return
         }
         if let cfg {
-            let r = try NetworkBenchmark.measure(cfg: cfg, device: device, runs: runs)
+            // Under mpirun: every rank trains its share of each batch; rank 0 reports.
+            let environment = ProcessInfo.processInfo.environment
+            let world = MPIWorld.launched(environment: environment) ? try MPIWorld() : nil
+            defer { world?.finalize() }
+            let ranks = (world?.size ?? 1) > 1 ? world : nil
+            let r = try NetworkBenchmark.measure(cfg: cfg, device: ranks == nil ? device : try options.selected(localRank: ranks?.localRank),
+                                                 runs: runs, world: ranks)
+            guard (ranks?.rank ?? 0) == 0 else { return }
             let host = peakResidentGiB(), deviceMemory = Double(device.backend.statistics.peakBytes) / Double(1 << 30)
-            let fields: [(String, Double)] = [("g_forward_img_s", r.gForward), ("iteration_img_s", r.iteration),
+            var fields: [(String, Double)] = [("g_forward_img_s", r.gForward), ("iteration_img_s", r.iteration),
                                               ("r1_img_s", r.r1), ("pl_img_s", r.pathLength),
                                               ("peak_host_gib", host), ("peak_device_gib", deviceMemory)]
+            if let ranks {
+                fields += [("ranks", Double(ranks.size)), ("allreduce_share", r.allreduceShare),
+                           ("allreduce_mb_per_iteration", Double(r.allreduceBytesPerIteration) / 1e6)]
+            }
             if json {
                 let values = fields.map { "\"\($0.0)\":\(String(format: "%.4f", $0.1))" }.joined(separator: ",")
                 print("{\"cfg\":\"\(cfg)\",\"device\":\"\(device.spec)\",\"runs\":\(runs),\(values),\"launches_per_iteration\":\(r.launchesPerIteration),\"allocations_per_iteration\":\(r.allocationsPerIteration)}")
