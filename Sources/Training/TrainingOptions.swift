@@ -233,7 +233,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .ranksNeedStyleGAN2(let ranks):
             return "\(ranks) MPI ranks: StyleGAN (v1) trains in one process; run it without mpirun"
         case .ranksDisagree(let rank, let what):
-            return "rank \(rank) was started with other \(what) than rank 0; give every rank the same command line and files"
+            return "rank \(rank) was started with \(what) different from rank 0's; give every rank the same command line and files"
         case .batchGPUNeedsStyleGAN2:
             return "--batch-gpu: StyleGAN (v1) trains whole minibatches (its schedule sets them); leave --batch-gpu out"
         case .wrongPreset(let preset, let needed):

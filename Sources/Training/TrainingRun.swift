@@ -292,7 +292,7 @@ public final class TrainingRun {
         let digest = [Double(UInt64(hash.hexDigest().prefix(12), radix: 16)!)]
         let all = try world.allgather(digest)
         if let other = all.firstIndex(where: { $0 != all[0] }) {
-            throw TrainingError.ranksDisagree(rank: other, what: resume == nil ? "the options" : "the options or the file to resume from")
+            throw TrainingError.ranksDisagree(rank: other, what: resume == nil ? "options" : "options or a file to resume from")
         }
     }
 

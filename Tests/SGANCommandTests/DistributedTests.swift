@@ -172,5 +172,22 @@ struct DistributedTests {
         #expect(ours == ["error: batch 8 is not divisible by 2 ranks × --batch-gpu 8; choose --batch as a multiple of 16 or another --batch-gpu"],
                 "\(result.err)")
         #expect(try runs(out).isEmpty)
+
+        // Ranks started with different options (here the seed), in one job (mpirun's ':' syntax).
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+        let binary = try sganBinary().path
+        process.arguments = ["-np", "1", binary] + arguments(outdir: out, kimg: "0.032") + ["--seed", "1", ":",
+                             "-np", "1", binary] + arguments(outdir: out, kimg: "0.032") + ["--seed", "2"]
+        process.environment = ProcessInfo.processInfo.environment.merging(mpiEnvironment) { $1 }
+        let err = Pipe()
+        (process.standardOutput, process.standardError) = (Pipe(), err)
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("error:") }
+                == ["error: rank 1 was started with options different from rank 0's; give every rank the same command line and files"], "\(text)")
+        #expect(try runs(out).isEmpty)
     }
 }
