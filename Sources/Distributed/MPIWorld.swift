@@ -102,13 +102,6 @@ public final class MPIWorld: @unchecked Sendable {  // MPI is used from the trai
         return (0..<size).map { Array(all[($0 * values.count)..<(($0 + 1) * values.count)]) }
     }
 
-    /// Ends the whole job with `code` (`MPI_Abort`): for a rank that cannot go on while the others
-    /// wait in a collective.
-    public func abort(_ code: Int32) -> Never {
-        MPI_Abort(world, code)
-        exit(code)
-    }
-
     /// Shuts MPI down (every rank, after the last collective).
     public func finalize() {
         MPI_Finalize()

@@ -185,15 +185,20 @@ struct Train: ParsableCommand {
         } catch {
             guard let ranks else { throw error }
             // Across ranks, rank 0 says what went wrong. Before the first step every rank has
-            // checked the same things and stops the same way; later a rank may fail alone (it says
-            // so with its rank), and the whole job ends, so that no rank waits for one that left.
-            let line = "error: " + (ranks.rank == 0 ? "" : "rank \(ranks.rank): ") + userMessage(for: error).replacingOccurrences(of: "Error: ", with: "")
-            if ranks.rank == 0 || started { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            // checked the same things and stops the same way. Later, what the training itself
+            // finds (a NaN) is the same on every rank too, but a rank may also fail alone (a
+            // device, a file): it says so with its rank. Either way the process leaves without
+            // MPI_Finalize, and mpirun ends the ranks still waiting for it within seconds.
+            let alone = started && !(error is TrainingError)
+            if ranks.rank == 0 || alone {
+                let message = userMessage(for: error).replacingOccurrences(of: "Error: ", with: "")
+                FileHandle.standardError.write(Data("error: \(ranks.rank == 0 ? "" : "rank \(ranks.rank): ")\(message)\n".utf8))
+            }
             guard started else {
                 ranks.finalize()
                 throw ExitCode(1)
             }
-            ranks.abort(1)
+            Foundation.exit(1)
         }
     }
 
