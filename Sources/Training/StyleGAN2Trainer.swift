@@ -34,6 +34,8 @@ public final class StyleGAN2Trainer {
     public internal(set) var allreduceSeconds = 0.0, allreduceBytes = 0
     /// The host buffer gradients are reduced in.
     var allreduceBuffer: [Float] = []
+    /// Across ranks: the batch means of w of the current phase's own rounds, for `trackWAvg`.
+    var roundWMeans: [Tensor] = []
     public private(set) var batchIndex = 0
     public private(set) var curNimg = 0
     let device: Device
@@ -96,14 +98,13 @@ public final class StyleGAN2Trainer {
 
     /// The official `run_G`: mapping (which tracks w_avg in training), style mixing with one random
     /// crossover per round, and synthesis with random noise and the non-fused modulated convolution.
-    /// Across ranks, w_avg is not updated here: the batch mean of w is appended to `wMeans` for
-    /// `trackWAvg` (nil: not tracked at all, for the path-length pre-pass).
-    func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator, wMeans: UnsafeMutablePointer<[Tensor]>? = nil)
-        throws -> (img: Tensor, ws: Tensor) {
+    /// Across ranks, w_avg is not updated here: the batch mean of w joins `roundWMeans` for
+    /// `trackWAvg`. `tracksWAvg` false leaves w_avg alone (the path-length pre-pass).
+    func runG(_ z: Tensor, random: RandomStream, mixing: inout SeededGenerator, tracksWAvg: Bool = true) throws -> (img: Tensor, ws: Tensor) {
         let acrossRanks = (world?.size ?? 1) > 1
-        let mapped = try G.mapping(z, updateWAvg: !acrossRanks && wMeans != nil)
-        if acrossRanks, let wMeans {
-            wMeans.pointee.append(try GradMode.disabled { try mapped.slice(axis: 1, 0..<1).mean(axes: [0, 1]) })
+        let mapped = try G.mapping(z, updateWAvg: !acrossRanks && tracksWAvg)
+        if acrossRanks && tracksWAvg {
+            roundWMeans.append(try GradMode.disabled { try mapped.slice(axis: 1, 0..<1).mean(axes: [0, 1]) })
         }
         let ws = try TrainingStep.mixStyles(
             mapped, activeLayers: G.numWs, probability: preset.styleMixingProb,
@@ -146,18 +147,16 @@ public final class StyleGAN2Trainer {
             plSequence = try plMeanSequence(ownMeans: ownRounds.map { try pathLengthMean(batch: batch, samples: samples(round: $0)) })
         }
         var sum: [Tensor]? = nil
-        var wMeans: [Tensor] = []
+        roundWMeans = []
         for round in ownRounds {
             if let plSequence { plMean = try Tensor([plSequence[round]], shape: [], on: device) }
             let samples = samples(round: round)
-            let loss = try withUnsafeMutablePointer(to: &wMeans) { wMeans in
-                try roundLoss(phase, reals: reals.slice(axis: 0, samples), batch: batch, samples: samples, stats: stats, wMeans: wMeans)
-            }
+            let loss = try roundLoss(phase, reals: reals.slice(axis: 0, samples), batch: batch, samples: samples, stats: stats)
             let grads = try gradients(of: loss, wrt: optimizer.parameters.map(\.value))
             sum = try sum.map { try zip($0, grads).map { try $0 + $1 } } ?? grads
         }
         if let plSequence { plMean = try Tensor([plSequence.last!], shape: [], on: device) }
-        try trackWAvg(wMeans)
+        try trackWAvg(roundWMeans)
         let total = try allreduceSum(sum!)
         let mean = try total.map { rounds == 1 ? $0 : try $0 * (1 / Double(rounds)) }
         try optimizer.update(try mean.map { try $0.nanToNum() })
@@ -176,22 +175,21 @@ public final class StyleGAN2Trainer {
     func pathLengthMean(batch: Int, samples: Range<Int>) throws -> Double {
         let drawn = pathLengthSamples(samples)
         var (random, mixing) = roundRandom(batch: batch, phase: .Greg, samples: drawn)
-        let (img, ws) = try runG(random.normal([drawn.count, G.config.zDim], on: device), random: random, mixing: &mixing)
+        let (img, ws) = try runG(random.normal([drawn.count, G.config.zDim], on: device), random: random, mixing: &mixing, tracksWAvg: false)
         let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
         let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws])[0]
         return Double(try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt().mean().item())
     }
 
     /// The loss of one round of `phase` (what the official `accumulate_gradients` back-propagates).
-    func roundLoss(_ phase: Phase, reals: Tensor, batch: Int, samples: Range<Int>, stats: TickStatisticsRecorder?,
-                   wMeans: UnsafeMutablePointer<[Tensor]>) throws -> Tensor {
+    func roundLoss(_ phase: Phase, reals: Tensor, batch: Int, samples: Range<Int>, stats: TickStatisticsRecorder?) throws -> Tensor {
         let zDim = G.config.zDim
         let drawn = phase == .Greg ? pathLengthSamples(samples) : samples
         var (random, mixing) = roundRandom(batch: batch, phase: phase, samples: drawn)
         switch phase {
         case .Gmain:
             // softplus(−D(G(z))).
-            let (img, _) = try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing, wMeans: wMeans)
+            let (img, _) = try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing)
             let logits = try runD(img, batch: batch, call: 0, samples: samples)
             let loss = try logits.neg().softplus()
             try stats?.report(.scoresFake, logits)
@@ -200,7 +198,7 @@ public final class StyleGAN2Trainer {
             return try loss.mean()
         case .Greg:
             // Path-length regularisation.
-            let (img, ws) = try runG(random.normal([drawn.count, zDim], on: device), random: random, mixing: &mixing, wMeans: wMeans)
+            let (img, ws) = try runG(random.normal([drawn.count, zDim], on: device), random: random, mixing: &mixing)
             let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
             let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: true)[0]
             let plLengths = try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
@@ -216,7 +214,7 @@ public final class StyleGAN2Trainer {
         case .Dmain:
             // softplus(D(G(z))) + softplus(−D(x)).
             let fake = try GradMode.disabled {
-                try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing, wMeans: wMeans).img
+                try runG(random.normal([samples.count, zDim], on: device), random: random, mixing: &mixing).img
             }
             let fakeLogits = try runD(fake, batch: batch, call: 1, samples: samples)
             let realLogits = try runD(reals, batch: batch, call: 2, samples: samples)
