@@ -44,6 +44,9 @@ import PIL
 import scipy
 import scipy.linalg
 import torch
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import fixture_io  # noqa: E402  (tools/fixture_io.py)
 import torchvision
 from PIL import Image
 
@@ -257,17 +260,7 @@ def seeded(fn, *args):
 # ---------------------------------------------------------------- safetensors
 
 def write_safetensors(path: pathlib.Path, tensors: dict, metadata: dict):
-    header = {'__metadata__': metadata}
-    blobs, offset = [], 0
-    for name, arr in tensors.items():
-        data = np.ascontiguousarray(arr, dtype='<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(arr.shape),
-                        'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    text += b' ' * (-len(text) % 8)
-    path.write_bytes(struct.pack('<Q', len(text)) + text + b''.join(blobs))
+    fixture_io.write_safetensors(path, tensors, metadata, sort=False)
 
 
 # ---------------------------------------------------------------- main

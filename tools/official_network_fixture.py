@@ -67,6 +67,9 @@ import tempfile
 import numpy as np
 import torch
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import fixture_io  # noqa: E402  (tools/fixture_io.py)
+
 OFFICIAL_COMMIT = 'd72cc7d041b42ec8e806021a205ed9349f87c6a4'
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / 'Tests' / 'Fixtures' / 'official-network'
@@ -211,37 +214,8 @@ def evaluate(G, G_ema, D, z):
 
 # ---------------------------------------------------------------- safetensors
 
-def read_safetensors(path: pathlib.Path):
-    data = path.read_bytes()
-    n = struct.unpack('<Q', data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == '__metadata__':
-            continue
-        assert info['dtype'] == 'F32', (path, name)
-        a, b = info['data_offsets']
-        out[name] = np.frombuffer(data[8 + n + a:8 + n + b], dtype='<f4').reshape(info['shape'])
-    return out, header.get('__metadata__', {})
-
-
-def write_safetensors(path: pathlib.Path, tensors: dict, metadata: dict):
-    header = {'__metadata__': metadata}
-    blobs, offset = [], 0
-    for name in sorted(tensors):
-        arr = tensors[name]
-        if isinstance(arr, torch.Tensor):
-            arr = arr.detach().cpu().numpy()
-        data = np.ascontiguousarray(arr, dtype='<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(arr.shape),
-                        'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    text += b' ' * (-len(text) % 8)
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    tmp.write_bytes(struct.pack('<Q', len(text)) + text + b''.join(blobs))
-    tmp.replace(path)
+read_safetensors = fixture_io.read_safetensors
+write_safetensors = fixture_io.write_safetensors
 
 
 def plain(value):
