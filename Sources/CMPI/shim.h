@@ -1,4 +1,4 @@
-// MPI (Open MPI 4.1 or MPICH 4): the handles Open MPI defines as macros over global objects, which
+// MPI (Open MPI 4.1): the handles Open MPI defines as macros over global objects, which
 // Swift cannot import, as inline functions. Debian: libopenmpi-dev (pkg-config ompi-c).
 #include <mpi.h>
 

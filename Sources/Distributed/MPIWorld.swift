@@ -15,7 +15,7 @@ public final class MPIWorld: @unchecked Sendable {  // MPI is used from the trai
     public let localSize: Int
     private let world: MPI_Comm
 
-    /// Whether this process was started by an MPI launcher (Open MPI's or MPICH's `mpirun`).
+    /// Whether this process was started by an MPI launcher (Open MPI's `mpirun`, or another PMIx launcher).
     public static func launched(environment: [String: String]) -> Bool {
         ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"].contains { environment[$0] != nil }
     }
