@@ -105,8 +105,9 @@ struct DistributedTests {
 
     /// Killing one rank in the middle of training ends the other within 30 s (mpirun reports the
     /// killed rank); the last snapshot stays readable, and the run resumes from it in one process.
-    @Test func killingOneRankStopsTheOther() throws {
-        let out = try folder("kill")
+    /// A long two-rank run in the background, its output going to a log file, once it has written
+    /// two snapshots (ticks of 16 images, a snapshot every 2 ticks).
+    func startedRun(_ out: String) throws -> (process: Process, log: String, ranks: [Int32]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
         process.arguments = ["-np", "2", "--oversubscribe", try sganBinary().path] + arguments(outdir: out, kimg: "100")
@@ -116,15 +117,41 @@ struct DistributedTests {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         (process.standardOutput, process.standardError) = (handle, handle)
         try process.run()
-        // Wait for the second snapshot (ticks of 16 images, a snapshot every 2 ticks).
         let started = Date()
-        func snapshots() -> [String] {
-            ((try? runs(out)).flatMap { $0.first }.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? [])
-                .filter { $0.hasPrefix("network-snapshot-") && !$0.contains(".tmp-") }
-        }
-        while snapshots().count < 2 && Date().timeIntervalSince(started) < 120 && process.isRunning { usleep(200_000) }
-        #expect(snapshots().count >= 2, "no snapshot within 120 s")
-        let ranks = try childProcesses(of: process.processIdentifier)
+        while snapshots(out).count < 2 && Date().timeIntervalSince(started) < 120 && process.isRunning { usleep(200_000) }
+        #expect(snapshots(out).count >= 2, "no snapshot within 120 s")
+        return (process, log, try childProcesses(of: process.processIdentifier))
+    }
+
+    /// The finished snapshots of the run under `out`.
+    func snapshots(_ out: String) -> [String] {
+        ((try? runs(out)).flatMap { $0.first }.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? [])
+            .filter { $0.hasPrefix("network-snapshot-") && !$0.contains(".tmp-") }
+    }
+
+    /// SIGTERM to every rank: they finish the same step, rank 0 writes a snapshot and says how to
+    /// continue, and the run continues from it.
+    @Test func sigtermToTheRanksStopsThemTogether() throws {
+        let out = try folder("sigterm")
+        let (process, log, ranks) = try startedRun(out)
+        #expect(ranks.count == 2, "ranks: \(ranks)")
+        let before = snapshots(out).count
+        for rank in ranks { kill(rank, SIGTERM) }
+        let signalled = Date()
+        while process.isRunning && Date().timeIntervalSince(signalled) < 60 { usleep(100_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(output.contains("Stopped by SIGTERM") && output.contains("--resume latest"), "\(output.suffix(1500))")
+        #expect(snapshots(out).count == before + 1, "\(snapshots(out))")
+        let resumed = try runCommand(arguments(outdir: out, kimg: "0.2") + ["--resume", "latest"])
+        #expect(resumed.status == 0 && resumed.out.contains("Resuming from"), "\(resumed.err)")
+    }
+
+    @Test func killingOneRankStopsTheOther() throws {
+        let out = try folder("kill")
+        let (process, log, ranks) = try startedRun(out)
+        func snapshots() -> [String] { self.snapshots(out) }
         #expect(ranks.count == 2, "ranks: \(ranks)")
         let killed = Date()
         kill(try #require(ranks.last), SIGKILL)
