@@ -172,7 +172,7 @@ struct Train: ParsableCommand {
         // Started by mpirun: one rank per device, rank 0 writing the run folder.
         let world = MPIWorld.launched(environment: environment) ? try MPIWorld() : nil
         let ranks = (world?.size ?? 1) > 1 ? world : nil
-        var started = false
+        var started = false   // whether the first step may have run
         do {
             let run = try prepare(o, resume: resume, weights: weights, world: ranks)
             started = true
@@ -184,19 +184,15 @@ struct Train: ParsableCommand {
             throw ExitCode(stopped.status)
         } catch {
             guard let ranks else { throw error }
-            // Across ranks, rank 0 says what went wrong. Before the first step every rank has
-            // checked the same things and stops the same way. Later, what the training itself
-            // finds (a NaN) is the same on every rank too, but a rank may also fail alone (a
-            // device, a file): it says so with its rank. Either way the process leaves without
-            // MPI_Finalize, and mpirun ends the ranks still waiting for it within seconds.
+            // Across ranks, rank 0 says what went wrong: the checks before the first step, and
+            // what the training finds (a NaN), are the same on every rank. A rank that fails alone
+            // after the start (a device, a file) says so with its rank. The process leaves without
+            // MPI_Finalize (which could wait for ranks blocked in a collective), and mpirun ends the
+            // ranks still running within seconds.
             let alone = started && !(error is TrainingError)
             if ranks.rank == 0 || alone {
                 let message = userMessage(for: error).replacingOccurrences(of: "Error: ", with: "")
                 FileHandle.standardError.write(Data("error: \(ranks.rank == 0 ? "" : "rank \(ranks.rank): ")\(message)\n".utf8))
-            }
-            guard started else {
-                ranks.finalize()
-                throw ExitCode(1)
             }
             Foundation.exit(1)
         }
