@@ -172,11 +172,8 @@ struct Train: ParsableCommand {
         // Started by mpirun: one rank per device, rank 0 writing the run folder.
         let world = MPIWorld.launched(environment: environment) ? try MPIWorld() : nil
         let ranks = (world?.size ?? 1) > 1 ? world : nil
-        var started = false   // whether the first step may have run
         do {
-            let run = try prepare(o, resume: resume, weights: weights, world: ranks)
-            started = true
-            try run.run(stopOnSignals: true)
+            try prepare(o, resume: resume, weights: weights, world: ranks).run(stopOnSignals: true)
             world?.finalize()
         } catch let stopped as TrainingStopped {
             // The run said how to continue; the status says which signal stopped it.
@@ -184,13 +181,12 @@ struct Train: ParsableCommand {
             throw ExitCode(stopped.status)
         } catch {
             guard let ranks else { throw error }
-            // Across ranks, rank 0 says what went wrong: the checks before the first step, and
-            // what the training finds (a NaN), are the same on every rank. A rank that fails alone
-            // after the start (a device, a file) says so with its rank. The process leaves without
-            // MPI_Finalize (which could wait for ranks blocked in a collective), and mpirun ends the
-            // ranks still running within seconds.
-            let alone = started && !(error is TrainingError)
-            if ranks.rank == 0 || alone {
+            // Across ranks, rank 0 says what went wrong when every rank finds the same (the
+            // checks of the options before the first step, a NaN in training: TrainingError).
+            // Anything else (a file, a device) may concern one rank alone: each rank that meets it
+            // says so, with its rank. The process leaves without MPI_Finalize (which could wait
+            // for ranks blocked in a collective), and mpirun ends the ranks still running.
+            if ranks.rank == 0 || !(error is TrainingError) {
                 let message = userMessage(for: error).replacingOccurrences(of: "Error: ", with: "")
                 FileHandle.standardError.write(Data("error: \(ranks.rank == 0 ? "" : "rank \(ranks.rank): ")\(message)\n".utf8))
             }
