@@ -27,9 +27,7 @@ public struct SampleRandomness: AugmentRandomness {
 
     /// The draws of `samples` (places in the whole batch) in D evaluation `call` of batch `batch`.
     public init(seed: UInt64, batch: Int, call: Int, samples: Range<Int>) {
-        var mixer = SeededGenerator(seed: seed ^ 0x4144_4121)
-        for word in [UInt64(batch), UInt64(call)] { mixer = SeededGenerator(seed: mixer.next() ^ word) }
-        let key = mixer.next()
+        let key = SeededGenerator.key(seed ^ 0x4144_4121, UInt64(batch), UInt64(call))
         self.key = key
         self.samples = samples
         generators = samples.map { SeededGenerator(seed: key ^ (UInt64($0) &* 0x9E37_79B9_7F4A_7C15)) }

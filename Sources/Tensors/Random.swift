@@ -13,6 +13,15 @@ public struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
+    /// A key derived from `seed` and then each of `words` in order (each word re-seeds the
+    /// generator): distinct (seed, words) give independent streams, as the per-batch, per-phase and
+    /// per-draw randomness of training needs.
+    public static func key(_ seed: UInt64, _ words: UInt64...) -> UInt64 {
+        var mixer = SeededGenerator(seed: seed)
+        for word in words { mixer = SeededGenerator(seed: mixer.next() ^ word) }
+        return mixer.next()
+    }
+
     /// A uniform value in `range`.
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * Double(next() >> 11) / Double(1 << 53)
@@ -82,9 +91,9 @@ public final class RandomStream {
             throw TensorError.shapeMismatch(op: "RandomStream.normal", shapes: [shape], reason: "must have \(rows.count) rows (samples \(rows))")
         }
         let perRow = Shape.count(Array(shape.dropFirst())), blocks = (perRow + 3) / 4
-        var key = SeededGenerator(seed: seed ^ (UInt64(draws) &* 0xA24B_AED4_963E_E407))
+        let key = SeededGenerator.key(seed ^ (UInt64(draws) &* 0xA24B_AED4_963E_E407))
         draws += 1
-        var t = try Tensor.randn([rows.count, blocks * 4], seed: key.next(), offset: UInt64(rows.lowerBound * blocks), on: device)
+        var t = try Tensor.randn([rows.count, blocks * 4], seed: key, offset: UInt64(rows.lowerBound * blocks), on: device)
         if blocks * 4 != perRow { t = try t.slice(axis: 1, 0..<perRow) }
         return try t.reshape(shape)
     }

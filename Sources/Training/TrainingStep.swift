@@ -35,9 +35,7 @@ enum TrainingStep {
 
     /// The key of phase `phase` (its index) of batch `batch`: what a StyleGAN2 round's draws derive from.
     static func phaseKey(seed: UInt64, batch: Int, phase: Int) -> UInt64 {
-        var mixer = SeededGenerator(seed: seed ^ 0x5047_4132)
-        for word in [UInt64(batch), UInt64(phase)] { mixer = SeededGenerator(seed: mixer.next() ^ word) }
-        return mixer.next()
+        SeededGenerator.key(seed ^ 0x5047_4132, UInt64(batch), UInt64(phase))
     }
 
     /// Batch `batch`'s randomness, a function of the run's seed and the batch number alone (so that a
