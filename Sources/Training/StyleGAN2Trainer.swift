@@ -170,22 +170,28 @@ public final class StyleGAN2Trainer {
         samples.lowerBound ..< samples.lowerBound + Swift.max(1, samples.count / plBatchShrink)
     }
 
-    /// The path lengths of a round of the regularisation phase (its `roundLoss` draws), as one number:
-    /// their mean.
-    func pathLengthMean(batch: Int, samples: Range<Int>) throws -> Double {
+    /// The path lengths `[n]` of a round of the regularisation phase: |J_wᵀ·y| for random image-space
+    /// noise y, averaged over the ws. `createGraph` keeps them differentiable (the penalty);
+    /// `tracksWAvg` false leaves w_avg alone (the pre-pass across ranks).
+    func pathLengths(batch: Int, samples: Range<Int>, createGraph: Bool, tracksWAvg: Bool) throws -> Tensor {
         let drawn = pathLengthSamples(samples)
         var (random, mixing) = roundRandom(batch: batch, phase: .Greg, samples: drawn)
-        let (img, ws) = try runG(random.normal([drawn.count, G.config.zDim], on: device), random: random, mixing: &mixing, tracksWAvg: false)
+        let (img, ws) = try runG(random.normal([drawn.count, G.config.zDim], on: device), random: random, mixing: &mixing,
+                                 tracksWAvg: tracksWAvg)
         let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
-        let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws])[0]
-        return Double(try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt().mean().item())
+        let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: createGraph)[0]
+        return try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
+    }
+
+    /// The mean path length of a round, without a graph (what the ranks gather before the penalty).
+    func pathLengthMean(batch: Int, samples: Range<Int>) throws -> Double {
+        Double(try pathLengths(batch: batch, samples: samples, createGraph: false, tracksWAvg: false).mean().item())
     }
 
     /// The loss of one round of `phase` (what the official `accumulate_gradients` back-propagates).
     func roundLoss(_ phase: Phase, reals: Tensor, batch: Int, samples: Range<Int>, stats: TickStatisticsRecorder?) throws -> Tensor {
         let zDim = G.config.zDim
-        let drawn = phase == .Greg ? pathLengthSamples(samples) : samples
-        var (random, mixing) = roundRandom(batch: batch, phase: phase, samples: drawn)
+        var (random, mixing) = roundRandom(batch: batch, phase: phase, samples: samples)
         switch phase {
         case .Gmain:
             // softplus(−D(G(z))).
@@ -198,10 +204,7 @@ public final class StyleGAN2Trainer {
             return try loss.mean()
         case .Greg:
             // Path-length regularisation.
-            let (img, ws) = try runG(random.normal([drawn.count, zDim], on: device), random: random, mixing: &mixing)
-            let plNoise = try random.normal(img.shape, on: device) / Double(img.shape[2] * img.shape[3]).squareRoot()
-            let plGrads = try gradients(of: (img * plNoise).sum(), wrt: [ws], createGraph: true)[0]
-            let plLengths = try plGrads.square().sum(axes: [2]).mean(axes: [1]).sqrt()
+            let plLengths = try pathLengths(batch: batch, samples: samples, createGraph: true, tracksWAvg: true)
             // As the official loss: the penalty uses the updated mean with its gradient; the stored
             // running mean is detached.
             let newMean = try plMean.lerp(plLengths.mean(), plDecay)
