@@ -12,10 +12,10 @@ extension AugmentPipe {
     ]
 
     /// The geometric warp's separable filter: sym6 normalised to sum 1 (`upfirdn2d.setup_filter`).
-    public static var geometricFilter: [Double] {
+    public static let geometricFilter: [Double] = {
         let total = sym6.reduce(0, +)
         return sym6.map { $0 / total }
-    }
+    }()
 
     /// The full convolution of `a` and `b`.
     static func convolve(_ a: [Double], _ b: [Double]) -> [Double] {
@@ -27,7 +27,7 @@ extension AugmentPipe {
     /// The image-space filter bank `[4, 43]`: band i's filter (band 0 the lowest frequencies), built
     /// as the official constructor does: starting from a unit impulse, three times the bands so far
     /// are dilated by two and smoothed with H(z)·H(z⁻¹)/2, and band i gets H(−z)·H(−z⁻¹)/2 added in the middle.
-    public static var filterBank: [[Double]] {
+    public static let filterBank: [[Double]] = {
         let lo = sym2
         let hi = lo.enumerated().map { i, v in i % 2 == 0 ? v : -v }
         let lo2 = convolve(lo, lo.reversed()).map { $0 / 2 }
@@ -42,7 +42,7 @@ extension AugmentPipe {
             for (k, v) in hi2.enumerated() { bank[i][(length - hi2.count) / 2 + k] += v }
         }
         return bank
-    }
+    }()
 
     /// The expected power spectrum of the four bands (1/f), for the gain normalisation.
     static let expectedPower: [Float] = [10 / 13, 1 / 13, 1 / 13, 1 / 13]
