@@ -14,12 +14,22 @@ struct DistributedTests {
          "--ada-kimg", "0.2", "--target", "0.3", "--device", hasOpenCL ? "opencl" : "cpu"]
     }
 
-    /// `mpirun -np N sgan-gpu ...` as root on a machine with fewer cores than ranks.
-    func mpirun(_ ranks: Int, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    /// `mpirun` with `arguments` (its own, then the program's), as root, not yet started.
+    func mpirunProcess(_ arguments: [String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-        process.arguments = ["-np", "\(ranks)", "--oversubscribe", try sganBinary().path] + arguments
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(mpiEnvironment) { $1 }
+        return process
+    }
+
+    /// `mpirun -np N sgan-gpu ...` on a machine with fewer cores than ranks, run to its end.
+    func mpirun(_ ranks: Int, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        try run(mpirunProcess(["-np", "\(ranks)", "--oversubscribe", try sganBinary().path] + arguments))
+    }
+
+    /// Runs `process` to its end, with its output.
+    func run(_ process: Process) throws -> (status: Int32, out: String, err: String) {
         let out = Pipe(), err = Pipe()
         (process.standardOutput, process.standardError) = (out, err)
         try process.run()
@@ -108,10 +118,7 @@ struct DistributedTests {
     /// A long two-rank run in the background, its output going to a log file, once it has written
     /// two snapshots (ticks of 16 images, a snapshot every 2 ticks).
     func startedRun(_ out: String) throws -> (process: Process, log: String, ranks: [Int32]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-        process.arguments = ["-np", "2", "--oversubscribe", try sganBinary().path] + arguments(outdir: out, kimg: "100")
-        process.environment = ProcessInfo.processInfo.environment.merging(mpiEnvironment) { $1 }
+        let process = mpirunProcess(["-np", "2", "--oversubscribe", try sganBinary().path] + arguments(outdir: out, kimg: "100"))
         let log = out + "-mpirun.txt"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -201,20 +208,13 @@ struct DistributedTests {
         #expect(try runs(out).isEmpty)
 
         // Ranks started with different options (here the seed), in one job (mpirun's ':' syntax).
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
         let binary = try sganBinary().path
-        process.arguments = ["-np", "1", binary] + arguments(outdir: out, kimg: "0.032") + ["--seed", "1", ":",
-                             "-np", "1", binary] + arguments(outdir: out, kimg: "0.032") + ["--seed", "2"]
-        process.environment = ProcessInfo.processInfo.environment.merging(mpiEnvironment) { $1 }
-        let err = Pipe()
-        (process.standardOutput, process.standardError) = (Pipe(), err)
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        #expect(text.split(separator: "\n").filter { $0.hasPrefix("error:") }
-                == ["error: rank 1 was started with options different from rank 0's; give every rank the same command line and files"], "\(text)")
+        let disagreeing = try run(mpirunProcess(["-np", "1", binary] + arguments(outdir: out, kimg: "0.032") + ["--seed", "1", ":",
+                                                 "-np", "1", binary] + arguments(outdir: out, kimg: "0.032") + ["--seed", "2"]))
+        #expect(disagreeing.status != 0)
+        #expect(disagreeing.err.split(separator: "\n").filter { $0.hasPrefix("error:") }
+                == ["error: rank 1 was started with options different from rank 0's; give every rank the same command line and files"],
+                "\(disagreeing.err)")
         #expect(try runs(out).isEmpty)
     }
 }
