@@ -36,7 +36,6 @@ pipe's float32 buffer, so `rand < multiplier * p` compares in float32. Images ar
 image filter reflect-pads by 21 pixels, which needs both sides longer than 21.
 """
 import argparse
-import ast
 import contextlib
 import hashlib
 import json
@@ -86,19 +85,7 @@ def import_official(official: pathlib.Path):
     return augment, networks, conv2d_gradfix, grid_sample_gradfix
 
 
-def augpipe_specs(official: pathlib.Path):
-    """The dict `augpipe_specs` of train.py, read from its source (values are dict(k=const))."""
-    tree = ast.parse((official / 'train.py').read_text(encoding='utf-8'))
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and getattr(node.targets[0], 'id', None) == 'augpipe_specs'):
-            specs = {}
-            for key, value in zip(node.value.keys, node.value.values):
-                assert isinstance(value, ast.Call) and value.func.id == 'dict' and not value.args
-                specs[ast.literal_eval(key)] = {kw.arg: ast.literal_eval(kw.value)
-                                                for kw in value.keywords}
-            return specs
-    raise SystemExit('error: augpipe_specs not found in train.py')
+augpipe_specs = fixture_io.augpipe_specs
 
 
 # ---------------------------------------------------------------- recorded random draws

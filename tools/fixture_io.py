@@ -1,9 +1,11 @@
-"""Float32 safetensors files for the fixture scripts in tools/ (numpy only).
+"""What the fixture scripts in tools/ share: float32 safetensors files (numpy only), and reading
+the official train.py's augmentation pipelines.
 
 The format: an 8-byte little-endian header length, a JSON header (dtype, shape and byte range of
 each tensor, and an optional `__metadata__` of strings) padded with spaces to a multiple of 8
 bytes, then the raw little-endian data.
 """
+import ast
 import json
 import os
 import pathlib
@@ -46,3 +48,18 @@ def write_safetensors(path, tensors: dict, metadata: dict, sort=True):
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     tmp.write_bytes(struct.pack('<Q', len(text)) + text + b''.join(blobs))
     tmp.replace(path)
+
+
+def augpipe_specs(official):
+    """The dict `augpipe_specs` of train.py, read from its source (values are dict(k=const))."""
+    tree = ast.parse((pathlib.Path(official) / 'train.py').read_text(encoding='utf-8'))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and getattr(node.targets[0], 'id', None) == 'augpipe_specs'):
+            specs = {}
+            for key, value in zip(node.value.keys, node.value.values):
+                assert isinstance(value, ast.Call) and value.func.id == 'dict' and not value.args
+                specs[ast.literal_eval(key)] = {kw.arg: ast.literal_eval(kw.value)
+                                                for kw in value.keywords}
+            return specs
+    raise SystemExit('error: augpipe_specs not found in train.py')

@@ -51,7 +51,6 @@ differs between runs, as real ones do: torch's legacy storage serialization insi
 storage by its memory address. The converter's output does not depend on those names.)
 """
 import argparse
-import ast
 import copy
 import json
 import os
@@ -86,19 +85,7 @@ TRACK_STEPS, TRACK_BATCH = 20, 8
 
 # ---------------------------------------------------------------- official code
 
-def augpipe_specs(official: pathlib.Path):
-    """The dict `augpipe_specs` of train.py, read from its source (values are dict(k=const))."""
-    tree = ast.parse((official / 'train.py').read_text(encoding='utf-8'))
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and getattr(node.targets[0], 'id', None) == 'augpipe_specs'):
-            specs = {}
-            for key, value in zip(node.value.keys, node.value.values):
-                assert isinstance(value, ast.Call) and value.func.id == 'dict' and not value.args
-                specs[ast.literal_eval(key)] = {kw.arg: ast.literal_eval(kw.value)
-                                                for kw in value.keywords}
-            return specs
-    raise SystemExit('error: augpipe_specs not found in train.py')
+augpipe_specs = fixture_io.augpipe_specs
 
 
 def run_kwargs(dnnlib, official):
