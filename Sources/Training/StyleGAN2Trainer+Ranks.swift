@@ -27,7 +27,7 @@ extension StyleGAN2Trainer {
         var offset = 0
         let summed = try tensors.map { t in
             defer { offset += t.count }
-            return try Tensor(allreduceBuffer[offset..<(offset + t.count)].map(Double.init), shape: t.shape, on: device)
+            return try Tensor(Array(allreduceBuffer[offset..<(offset + t.count)]), shape: t.shape, on: device)
         }
         allreduceSeconds += Date().timeIntervalSince(start)
         allreduceBytes += allreduceBuffer.count * 4
@@ -40,7 +40,7 @@ extension StyleGAN2Trainer {
         func broadcast(_ tensor: Tensor) throws -> Tensor {
             var values = try tensor.toArray()
             try world.broadcast(&values)
-            return try Tensor(values.map(Double.init), shape: tensor.shape, on: device)
+            return try Tensor(values, shape: tensor.shape, on: device)
         }
         for network in [G as Layer, D, G_ema] {
             for (_, parameter) in network.namedParameters() { try parameter.assign(broadcast(parameter.value)) }
