@@ -44,6 +44,14 @@ extension KernelChecks {
             .init([[2, 6, 7, 7], [32, 3, 3, 3]], [1, 1, 1, 1, 2]), .init([[1, 5, 6, 6], [20, 5, 4, 4]], [1, 1, 2, 1, 1]),
             .init([[3, 2, 5, 5], [16, 2, 1, 1]], [2, 2, 0, 0, 1]),
         ]
+        // Winograd: parameters as the convolution's, then the chunk limit (1000: one image a chunk).
+        let winogradCases: [KernelCheck.Case] = [
+            .init([[2, 5, 13, 11], [17, 5, 3, 3]], [1, 1, 1, 1, 1, 32 << 20]),
+            .init([[1, 33, 9, 10], [16, 33, 3, 3]], [1, 1, 0, 0, 1, 32 << 20]),
+            .init([[1, 6, 7, 5], [33, 6, 3, 3]], [1, 1, 2, 1, 1, 32 << 20]),
+            .init([[2, 8, 9, 7], [32, 4, 3, 3]], [1, 1, 1, 1, 2, 32 << 20]),
+            .init([[3, 4, 6, 9], [16, 4, 3, 3]], [1, 1, 1, 2, 1, 1000]),
+        ]
 
         // bias_act parameters: activation (0 linear, 1 lrelu), clamp (0: none), bias (0/1).
         let biasAct: (([Tensor], [Int]) throws -> Tensor) = { inputs, p in
@@ -90,6 +98,16 @@ extension KernelChecks {
                 let home = inputs[0].device
                 let device = home.openCL.map { Device.opencl($0, im2colLimit: 1000, profile: home.openCLBackend?.profile) } ?? home
                 return try convAndGradients(inputs.map { try $0.to(device) }, p).to(home)
+            },
+            // 3×3 stride-1 convolutions as Winograd F(2×2, 3×3) and F(4×4, 3×3), forced on every
+            // case: partial tiles (odd sizes), paddings 0–2, groups, and chunks of one image.
+            KernelCheck("winograd_f32 F(2x2,3x3) conv2d and gradients", family: "winograd", tolerance: convTolerance,
+                        cases: winogradCases) { inputs, p in
+                try onWinograd(tile: 2, limit: p[5], inputs) { try convAndGradients($0, p) }
+            },
+            KernelCheck("winograd_f32 F(4x4,3x3) conv2d and gradients", family: "winograd", tolerance: convTolerance,
+                        cases: winogradCases) { inputs, p in
+                try onWinograd(tile: 4, limit: p[5], inputs) { try convAndGradients($0, p) }
             },
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),

@@ -12,15 +12,14 @@ extension Device {
     public var openCL: OpenCLDevice? { openCLBackend?.runtime }
 
     /// A device of its own on `runtime` (not shared with `select`), e.g. to measure one pool;
-    /// `im2colLimit` and `panelWidth` as in `OpenCLBackend` (nil: the device's choice).
-    /// `profile` nil: the device's own (`OpenCLBackend.Profile.choose`).
+    /// `im2colLimit`, `panelWidth` and `winogradTile` as in `OpenCLBackend` (nil: the device's
+    /// choice). `profile` nil: the device's own (`OpenCLBackend.Profile.choose`).
     public static func opencl(_ runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil,
-                              profile: OpenCLBackend.Profile? = nil) -> Device {
-        Device(backend: OpenCLBackend(runtime: runtime, im2colLimit: im2colLimit, panelWidth: panelWidth, profile: profile),
+                              profile: OpenCLBackend.Profile? = nil, winogradTile: Int? = nil) -> Device {
+        Device(backend: OpenCLBackend(runtime: runtime, im2colLimit: im2colLimit, panelWidth: panelWidth, profile: profile,
+                                      winogradTile: winogradTile),
                spec: runtime.device.spec)
     }
-
-
 
     /// The OpenCL devices opened so far, by spec and options: each is opened once and shared.
     private final class Registry: @unchecked Sendable {  // `opened` behind `lock`
@@ -51,7 +50,8 @@ extension Device {
             let available = (try? CLPlatform.all().flatMap { try $0.devices() }.map(\.spec)) ?? []
             throw TensorError.unknownDevice(spec, valid: ["cpu", "opencl"] + available)
         }
-        let device = Device.opencl(runtime, panelWidth: options.panelWidth, profile: options.profile)
+        let device = Device.opencl(runtime, panelWidth: options.panelWidth, profile: options.profile,
+                                   winogradTile: options.winogradTile)
         registry.opened[Registry.Key(spec: spec, options: options)] = device
         registry.opened[Registry.Key(spec: device.spec, options: options)] = device
         return device
@@ -75,17 +75,24 @@ public struct OpenCLBackendOptions: Sendable, Hashable {
     public var profile: OpenCLBackend.Profile?
     /// Columns per panel of the CPU products, 16 or 32; nil: the device's choice (`SGAN_PANEL_WIDTH`).
     public var panelWidth: Int?
+    /// The Winograd tile of 3×3 convolutions on CPUs: nil chooses, 0 is off, 2 or 4 that tile only
+    /// (`SGAN_WINOGRAD=off|2|4`).
+    public var winogradTile: Int?
 
-    public init(runtime: OpenCLOptions = OpenCLOptions(), profile: OpenCLBackend.Profile? = nil, panelWidth: Int? = nil) {
+    public init(runtime: OpenCLOptions = OpenCLOptions(), profile: OpenCLBackend.Profile? = nil, panelWidth: Int? = nil,
+                winogradTile: Int? = nil) {
         self.runtime = runtime
         self.profile = profile
         self.panelWidth = panelWidth
+        self.winogradTile = winogradTile
     }
 
-    /// `SGAN_VERBOSE`, `SGAN_PROFILE`, `SGAN_KERNEL_DIR`, `SGAN_PROFILE_KIND` and `SGAN_PANEL_WIDTH`.
+    /// `SGAN_VERBOSE`, `SGAN_PROFILE`, `SGAN_KERNEL_DIR`, `SGAN_PROFILE_KIND`, `SGAN_PANEL_WIDTH`
+    /// and `SGAN_WINOGRAD`.
     public init(environment: [String: String]) {
         runtime = OpenCLOptions(environment: environment)
         profile = environment["SGAN_PROFILE_KIND"].flatMap(OpenCLBackend.Profile.init(rawValue:))
         panelWidth = environment["SGAN_PANEL_WIDTH"].flatMap { Int($0) }
+        winogradTile = environment["SGAN_WINOGRAD"].flatMap { $0 == "off" ? 0 : Int($0) }
     }
 }

@@ -32,6 +32,7 @@ extension OpenCLBackend {
             }
             return out
         }
+        if let plan = winogradPlan(c) { return try conv2dWinograd(x, w, c, plan) }
 
         if isCPU && c.outPerGroup >= Self.panelMinimumRows {
             // im2col straight into the matmul's panels: one pass over the input, no repacking.
@@ -129,6 +130,7 @@ extension OpenCLBackend {
     public func conv2dBackwardWeight(_ x: Storage, shape xShape: [Int], _ g: Storage, shape gShape: [Int],
                                      _ p: Conv2dParameters, weightShape: [Int]) throws -> Storage {
         let c = ConvGeometry(input: xShape, weight: weightShape, p)
+        if let plan = winogradPlan(c) { return try conv2dBackwardWeightWinograd(x, g, c, plan) }
         let dw = try allocate(count: Shape.count(weightShape), dtype: x.dtype)
         let dwMem = storage(dw).mem
         let chunk = c.chunk(limit: im2colLimit)

@@ -44,6 +44,11 @@ public final class OpenCLBackend: Backend {
     /// (AVX-512), else 16 (see Kernels/matmul.cl). `OpenCLBackendOptions.panelWidth` overrides the choice.
     public let panelWidth: Int
 
+    /// The output tile of the 3×3 stride-1 convolutions' Winograd form on the CPU profile: nil
+    /// chooses per convolution between F(2×2) and F(4×4) or im2col (`winogradPlan`), 0 always uses
+    /// im2col, 2 or 4 allow that tile only. `OpenCLBackendOptions.winogradTile` sets it.
+    public let winogradTile: Int?
+
     /// Which kernel variants the device gets: `cpu` (register-blocked panels sized by the vector
     /// width, serial reductions) or `gpu` (local-memory tiled products, work-group reductions).
     public enum Profile: String, Sendable {
@@ -57,7 +62,8 @@ public final class OpenCLBackend: Backend {
     }
     public let profile: Profile
 
-    public init(runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil, profile: Profile? = nil) {
+    public init(runtime: OpenCLDevice, im2colLimit: Int = 32 << 20, panelWidth: Int? = nil, profile: Profile? = nil,
+                winogradTile: Int? = nil) {
         self.runtime = runtime
         self.im2colLimit = max(1, im2colLimit)
         let profile = profile ?? Profile.choose(for: runtime.device)
@@ -65,6 +71,7 @@ public final class OpenCLBackend: Backend {
         self.name = "\(runtime.device.spec) \(runtime.device.name)" + (profile == .gpu && runtime.device.typeName == "cpu" ? " (GPU profile)" : "")
         self.maxWorkGroupSize = runtime.device.maxWorkGroupSize
         self.panelWidth = panelWidth == 16 || panelWidth == 32 ? panelWidth! : Self.defaultPanelWidth(runtime.device)
+        self.winogradTile = [0, 2, 4].contains(winogradTile) ? winogradTile : nil
     }
 
     /// 32 on a CPU device whose native float vector holds 16 lanes and whose host has AVX-512

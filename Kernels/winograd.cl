@@ -1,0 +1,252 @@
+// Winograd's minimal filtering F(m×m, 3×3) for 3×3 convolutions with stride 1 (Lavin & Gray,
+// "Fast Algorithms for Convolutional Neural Networks", 2016): each m×m output tile is
+//     Y = Aᵀ [ Σ_c (G w_c Gᵀ) ⊙ (Bᵀ d_c B) ] A
+// over input tiles d of α = m + 2 pixels a side. The sum over channels is α² independent matrix
+// products U_ξ [O × C] · V_ξ [C × tiles] (matmul_panels_f32), one per point ξ of the α×α tile:
+// α²/m² multiply-adds per output pixel and channel pair instead of 9 (4 for F(2×2), 2.25 for F(4×4)).
+// The weight gradient is the same products' adjoint: dU_ξ = Σ_tiles (A dY Aᵀ)_ξ · V_ξᵀ, then
+// dW = Gᵀ dU G.
+//
+// WINO_M (a build option) is the output tile, 2 or 4; the matrices are those of the paper
+// (interpolation points 0, ±1 for F(2×2); 0, ±1, ±2 and ∞ for F(4×4)).
+//
+// Columns ("tiles") are numbered over the images of a launch, row-major within each image:
+// column = (image · tilesY + ty) · tilesX + tx; tile (ty, tx) covers output rows ty·m ..< ty·m + m
+// and reads input rows ty·m - padY ..< ty·m - padY + α (zero outside the image).
+
+#ifndef WINO_M
+#define WINO_M 2
+#endif
+#define ALPHA (WINO_M + 2)
+
+// The 1-D transforms, written out so that every coefficient is a literal (loops over __constant
+// matrices stayed loops in memory on PoCL, at ten times the cost). Each maps the values a0..
+// to r0..; the 2-D transform applies it to the columns, then to the rows.
+#if WINO_M == 2
+// Bᵀ: 4 → 4
+#define INPUT_1D(a0, a1, a2, a3, r0, r1, r2, r3) { \
+    r0 = a0 - a2; r1 = a1 + a2; r2 = a2 - a1; r3 = a1 - a3; }
+// G: 3 → 4
+#define WEIGHT_1D(a0, a1, a2, r0, r1, r2, r3) { \
+    r0 = a0; r1 = 0.5f * (a0 + a1 + a2); r2 = 0.5f * (a0 - a1 + a2); r3 = a2; }
+// Gᵀ: 4 → 3
+#define WEIGHT_ADJOINT_1D(a0, a1, a2, a3, r0, r1, r2) { \
+    r0 = a0 + 0.5f * (a1 + a2); r1 = 0.5f * (a1 - a2); r2 = 0.5f * (a1 + a2) + a3; }
+// Aᵀ: 4 → 2
+#define OUTPUT_1D(a0, a1, a2, a3, r0, r1) { r0 = a0 + a1 + a2; r1 = a1 - a2 - a3; }
+// A: 2 → 4
+#define OUTPUT_ADJOINT_1D(a0, a1, r0, r1, r2, r3) { r0 = a0; r1 = a0 + a1; r2 = a0 - a1; r3 = -a1; }
+#elif WINO_M == 4
+// Bᵀ: 6 → 6
+#define INPUT_1D(a0, a1, a2, a3, a4, a5, r0, r1, r2, r3, r4, r5) { \
+    r0 = 4.0f * a0 - 5.0f * a2 + a4; \
+    r1 = a3 + a4 - 4.0f * (a1 + a2); \
+    r2 = a4 - a3 + 4.0f * (a1 - a2); \
+    r3 = a4 - a2 + 2.0f * (a3 - a1); \
+    r4 = a4 - a2 + 2.0f * (a1 - a3); \
+    r5 = 4.0f * a1 - 5.0f * a3 + a5; }
+// G: 3 → 6
+#define WEIGHT_1D(a0, a1, a2, r0, r1, r2, r3, r4, r5) { \
+    r0 = 0.25f * a0; \
+    r1 = (a0 + a1 + a2) * (-1.0f / 6); \
+    r2 = (a0 - a1 + a2) * (-1.0f / 6); \
+    r3 = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6); \
+    r4 = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6); \
+    r5 = a2; }
+// Gᵀ: 6 → 3
+#define WEIGHT_ADJOINT_1D(a0, a1, a2, a3, a4, a5, r0, r1, r2) { \
+    r0 = 0.25f * a0 - (a1 + a2) * (1.0f / 6) + (a3 + a4) * (1.0f / 24); \
+    r1 = (a2 - a1) * (1.0f / 6) + (a3 - a4) * (1.0f / 12); \
+    r2 = (a3 + a4 - a1 - a2) * (1.0f / 6) + a5; }
+// Aᵀ: 6 → 4
+#define OUTPUT_1D(a0, a1, a2, a3, a4, a5, r0, r1, r2, r3) { \
+    r0 = a0 + a1 + a2 + a3 + a4; \
+    r1 = a1 - a2 + 2.0f * (a3 - a4); \
+    r2 = a1 + a2 + 4.0f * (a3 + a4); \
+    r3 = a1 - a2 + 8.0f * (a3 - a4) + a5; }
+// A: 4 → 6
+#define OUTPUT_ADJOINT_1D(a0, a1, a2, a3, r0, r1, r2, r3, r4, r5) { \
+    r0 = a0; \
+    r1 = a0 + a1 + a2 + a3; \
+    r2 = a0 - a1 + a2 - a3; \
+    r3 = a0 + 2.0f * a1 + 4.0f * a2 + 8.0f * a3; \
+    r4 = a0 - 2.0f * a1 + 4.0f * a2 - 8.0f * a3; \
+    r5 = a3; }
+#else
+#error "WINO_M must be 2 or 4"
+#endif
+
+// CALL(F, list, list) expands the lists before F counts its arguments.
+#define CALL(F, a, b) F(a, b)
+// Argument lists of n elements of a row (x[i][0], x[i][1], ...) or a column (x[0][j], ...).
+#define ROW3(x, i) x[i][0], x[i][1], x[i][2]
+#define COL3(x, j) x[0][j], x[1][j], x[2][j]
+#if WINO_M == 2
+#define ROWM(x, i) x[i][0], x[i][1]
+#define COLM(x, j) x[0][j], x[1][j]
+#define ROWA(x, i) x[i][0], x[i][1], x[i][2], x[i][3]
+#define COLA(x, j) x[0][j], x[1][j], x[2][j], x[3][j]
+#else
+#define ROWM(x, i) x[i][0], x[i][1], x[i][2], x[i][3]
+#define COLM(x, j) x[0][j], x[1][j], x[2][j], x[3][j]
+#define ROWA(x, i) x[i][0], x[i][1], x[i][2], x[i][3], x[i][4], x[i][5]
+#define COLA(x, j) x[0][j], x[1][j], x[2][j], x[3][j], x[4][j], x[5][j]
+#endif
+
+#ifndef PANEL
+#define PANEL 32
+#endif
+
+// The α² planes of U, V and M lie `plane` floats apart, a stride that the host pads by one cache
+// line: at a multiple of 4 KiB, all α² of a tile's values fall in one cache set.
+//
+// Each work-item transforms a run of tiles or channels in a loop: PoCL spent more time per
+// work-item than one tile's transform takes (one tile a work-item ran at a tenth of this speed).
+
+// U[ξ][o][c] = (G w[o][c] Gᵀ)[ξ] for weights [O, Cg, 3, 3]. Global [O]: a work-item per output channel.
+__kernel void winograd_weight_f32(__global float* u, int plane, __global const float* w, int O, int Cg)
+{
+    const int o = get_global_id(0);
+    if (o >= O) return;
+    for (int c = 0; c < Cg; ++c) {
+        const __global float* g = w + ((size_t)o * Cg + c) * 9;
+        float k[3][3], t[ALPHA][3], r[ALPHA][ALPHA];
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) k[i][j] = g[i * 3 + j];
+        for (int j = 0; j < 3; ++j) CALL(WEIGHT_1D, COL3(k, j), COLA(t, j))
+        for (int i = 0; i < ALPHA; ++i) CALL(WEIGHT_1D, ROW3(t, i), ROWA(r, i))
+        __global float* out = u + (size_t)o * Cg + c;
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) out[(size_t)(i * ALPHA + j) * plane] = r[i][j];
+    }
+}
+
+// dw[o][c] = Gᵀ dU[·][o][c] G, the adjoint of winograd_weight_f32. Global [O].
+__kernel void winograd_weight_adjoint_f32(__global float* dw, __global const float* du, int plane, int O, int Cg)
+{
+    const int o = get_global_id(0);
+    if (o >= O) return;
+    for (int c = 0; c < Cg; ++c) {
+        const __global float* in = du + (size_t)o * Cg + c;
+        float d[ALPHA][ALPHA], t[3][ALPHA], r[3][3];
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) d[i][j] = in[(size_t)(i * ALPHA + j) * plane];
+        for (int j = 0; j < ALPHA; ++j) CALL(WEIGHT_ADJOINT_1D, COLA(d, j), COL3(t, j))
+        for (int i = 0; i < 3; ++i) CALL(WEIGHT_ADJOINT_1D, ROWA(t, i), ROW3(r, i))
+        __global float* out = dw + ((size_t)o * Cg + c) * 9;
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) out[i * 3 + j] = r[i][j];
+    }
+}
+
+// The α×α input tile whose top-left pixel is (y0, x0) of the plane `in`, zero outside H × W.
+inline void load_tile(float d[ALPHA][ALPHA], const __global float* in, int H, int W, int y0, int x0)
+{
+    if (y0 >= 0 && x0 >= 0 && y0 + ALPHA <= H && x0 + ALPHA <= W) {
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) d[i][j] = in[(y0 + i) * W + x0 + j];
+        return;
+    }
+    for (int i = 0; i < ALPHA; ++i) {
+        const int iy = y0 + i;
+        for (int j = 0; j < ALPHA; ++j) {
+            const int ix = x0 + j;
+            d[i][j] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? in[iy * W + ix] : 0.0f;
+        }
+    }
+}
+
+// The input transform V = Bᵀ d B of every (column, channel) of `groups` groups of Cg channels,
+// written as matmul_panels_f32's B operand, PANEL floats per row:
+//   TRANSPOSED 0 (forward, B = V_ξ [Cg × columns]): v[ξ][g][column / PANEL][c][column % PANEL];
+//                global [column panels, Cg, groups], a work-item per panel row (PANEL columns);
+//   TRANSPOSED 1 (weight gradient, B = V_ξᵀ [columns × Cg]): v[ξ][g][c / PANEL][column][c % PANEL];
+//                global [channel panels, columns, groups], a work-item per panel row (PANEL channels).
+// Padding columns or channels past the end are written as zeros. x holds images of C channels
+// (C = groups · Cg), starting at x + xOffset.
+#ifndef TRANSPOSED
+#define TRANSPOSED 0
+#endif
+
+__kernel void winograd_input_f32(__global float* v, int plane, __global const float* x, int xOffset, int C, int H, int W,
+                                 int padY, int padX, int tilesY, int tilesX, int columns, int groups, int Cg)
+{
+    const int group = get_global_id(2);
+#if TRANSPOSED
+    const int panels = (Cg + PANEL - 1) / PANEL, panel = get_global_id(0), column = get_global_id(1);
+    if (panel >= panels || column >= columns) return;
+    __global float* out = v + (((size_t)group * panels + panel) * columns + column) * PANEL;
+#else
+    const int panels = (columns + PANEL - 1) / PANEL, panel = get_global_id(0), c = get_global_id(1);
+    if (panel >= panels || c >= Cg) return;
+    __global float* out = v + (((size_t)group * panels + panel) * Cg + c) * PANEL;
+#endif
+    for (int lane = 0; lane < PANEL; ++lane) {
+#if TRANSPOSED
+        const int c = panel * PANEL + lane;
+#else
+        const int column = panel * PANEL + lane;
+#endif
+        if (column >= columns || c >= Cg) {
+            for (int xi = 0; xi < ALPHA * ALPHA; ++xi) out[(size_t)xi * plane + lane] = 0.0f;
+            continue;
+        }
+        const int tx = column % tilesX, rest = column / tilesX, ty = rest % tilesY, image = rest / tilesY;
+        const __global float* in = x + xOffset + ((size_t)image * C + (size_t)group * Cg + c) * H * W;
+        float d[ALPHA][ALPHA], t[ALPHA][ALPHA], r[ALPHA][ALPHA];
+        load_tile(d, in, H, W, ty * WINO_M - padY, tx * WINO_M - padX);
+        for (int j = 0; j < ALPHA; ++j) CALL(INPUT_1D, COLA(d, j), COLA(t, j))
+        for (int i = 0; i < ALPHA; ++i) CALL(INPUT_1D, ROWA(t, i), ROWA(r, i))
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) out[(size_t)(i * ALPHA + j) * plane + lane] = r[i][j];
+    }
+}
+
+// The output transform Y = Aᵀ M A: M[ξ][o][column] (rows of `columns`) to y[image][o][OH][OW] at
+// y + yOffset, for O channels. Global [tilesY, images · O]: a work-item per row of tiles.
+__kernel void winograd_output_f32(__global float* y, int yOffset, __global const float* m, int plane, int O, int OH, int OW,
+                                  int tilesY, int tilesX, int columns)
+{
+    const int ty = get_global_id(0), o = get_global_id(1) % O, image = get_global_id(1) / O;
+    if (ty >= tilesY) return;
+    const int rows = min(WINO_M, OH - ty * WINO_M);
+    for (int tx = 0; tx < tilesX; ++tx) {
+        const __global float* in = m + (size_t)o * columns + (image * tilesY + ty) * tilesX + tx;
+        float d[ALPHA][ALPHA], t[WINO_M][ALPHA], r[WINO_M][WINO_M];
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) d[i][j] = in[(size_t)(i * ALPHA + j) * plane];
+        for (int j = 0; j < ALPHA; ++j) CALL(OUTPUT_1D, COLA(d, j), COLM(t, j))
+        for (int i = 0; i < WINO_M; ++i) CALL(OUTPUT_1D, ROWA(t, i), ROWM(r, i))
+        __global float* out = y + yOffset + ((size_t)get_global_id(1) * OH + ty * WINO_M) * OW + tx * WINO_M;
+        const int cols = min(WINO_M, OW - tx * WINO_M);
+        if (rows == WINO_M && cols == WINO_M) {
+            for (int i = 0; i < WINO_M; ++i)
+                for (int j = 0; j < WINO_M; ++j) out[i * OW + j] = r[i][j];
+            continue;
+        }
+        for (int i = 0; i < rows; ++i)
+            for (int j = 0; j < cols; ++j) out[i * OW + j] = r[i][j];
+    }
+}
+
+// The adjoint of the output transform, dM = A dY Aᵀ (dY zero past OH, OW): from dy[image][o][OH][OW]
+// at dy + dyOffset to dm[ξ][o][column]. Global [tilesY, images · O].
+__kernel void winograd_output_adjoint_f32(__global float* dm, int plane, __global const float* dy, int dyOffset, int O, int OH, int OW,
+                                          int tilesY, int tilesX, int columns)
+{
+    const int ty = get_global_id(0), o = get_global_id(1) % O, image = get_global_id(1) / O;
+    if (ty >= tilesY) return;
+    const int rows = min(WINO_M, OH - ty * WINO_M);
+    for (int tx = 0; tx < tilesX; ++tx) {
+        const __global float* in = dy + dyOffset + ((size_t)get_global_id(1) * OH + ty * WINO_M) * OW + tx * WINO_M;
+        const int cols = min(WINO_M, OW - tx * WINO_M);
+        float g[WINO_M][WINO_M], t[ALPHA][WINO_M], r[ALPHA][ALPHA];
+        for (int i = 0; i < WINO_M; ++i)
+            for (int j = 0; j < WINO_M; ++j) g[i][j] = (i < rows && j < cols) ? in[i * OW + j] : 0.0f;
+        for (int j = 0; j < WINO_M; ++j) CALL(OUTPUT_ADJOINT_1D, COLM(g, j), COLA(t, j))
+        for (int i = 0; i < ALPHA; ++i) CALL(OUTPUT_ADJOINT_1D, ROWM(t, i), ROWA(r, i))
+        __global float* out = dm + (size_t)o * columns + (image * tilesY + ty) * tilesX + tx;
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) out[(size_t)(i * ALPHA + j) * plane] = r[i][j];
+    }
+}
