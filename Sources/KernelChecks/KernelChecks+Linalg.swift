@@ -94,12 +94,14 @@ extension KernelChecks {
     }
 
     /// `body` on a CPU-profile device of the same OpenCL runtime that runs every 3×3 stride-1
-    /// convolution as Winograd F(tile×tile, 3×3), chunked under `limit` elements, its result
-    /// brought back; the reference backend runs `body` as it is.
-    static func onWinograd(tile: Int, limit: Int, _ inputs: [Tensor], _ body: ([Tensor]) throws -> Tensor) throws -> Tensor {
+    /// convolution as Winograd F(tile×tile, 3×3), chunked under `limit` elements (with the other
+    /// panel width when asked), its result brought back; the reference backend runs `body` as it is.
+    static func onWinograd(tile: Int, limit: Int, otherPanelWidth: Bool, _ inputs: [Tensor],
+                           _ body: ([Tensor]) throws -> Tensor) throws -> Tensor {
         let home = inputs[0].device
         guard let backend = home.openCLBackend else { return try body(inputs) }
-        let device = Device.opencl(backend.runtime, im2colLimit: limit, panelWidth: backend.panelWidth, profile: .cpu, winogradTile: tile)
+        let width = otherPanelWidth ? (backend.panelWidth == 32 ? 16 : 32) : backend.panelWidth
+        let device = Device.opencl(backend.runtime, im2colLimit: limit, panelWidth: width, profile: .cpu, winogradTile: tile)
         return try body(inputs.map { try $0.to(device) }).to(home)
     }
 

@@ -51,7 +51,22 @@ extension KernelChecks {
             .init([[1, 6, 7, 5], [33, 6, 3, 3]], [1, 1, 2, 1, 1, 32 << 20]),
             .init([[2, 8, 9, 7], [32, 4, 3, 3]], [1, 1, 1, 1, 2, 32 << 20]),
             .init([[3, 4, 6, 9], [16, 4, 3, 3]], [1, 1, 1, 2, 1, 1000]),
+            .init([[3, 40, 5, 6], [16, 40, 3, 3]], [1, 1, 1, 1, 1, 1000]),
         ]
+        func winograd(_ name: String, tile: Int, otherPanelWidth: Bool) -> KernelCheck {
+            KernelCheck(name, family: "winograd", tolerance: convTolerance, cases: winogradCases, inputRange: -1...1) { inputs, p in
+                try onWinograd(tile: tile, limit: p[5], otherPanelWidth: otherPanelWidth, inputs) { try convAndGradients($0, p) }
+            }
+        }
+        let winogradWeightAdjoint = KernelCheck("winograd_weight_adjoint_f32 F(4x4,3x3) weight gradient", family: "winograd",
+                                                tolerance: convTolerance, cases: winogradCases, inputRange: -1...1) { inputs, p in
+            try onWinograd(tile: 4, limit: p[5], otherPanelWidth: false, inputs) { x in
+                let w = x[1].requiringGrad()
+                let y = try conv([x[0], w], p)
+                let r = try Tensor.uniform(y.shape, seed: 7, on: y.device)
+                return try gradients(of: (y * r).sum(), wrt: [w])[0]
+            }
+        }
 
         // bias_act parameters: activation (0 linear, 1 lrelu), clamp (0: none), bias (0/1).
         let biasAct: (([Tensor], [Int]) throws -> Tensor) = { inputs, p in
@@ -100,15 +115,17 @@ extension KernelChecks {
                 return try convAndGradients(inputs.map { try $0.to(device) }, p).to(home)
             },
             // 3×3 stride-1 convolutions as Winograd F(2×2, 3×3) and F(4×4, 3×3), forced on every
-            // case: partial tiles (odd sizes), paddings 0–2, groups, and chunks of one image.
-            KernelCheck("winograd_f32 F(2x2,3x3) conv2d and gradients", family: "winograd", tolerance: convTolerance,
-                        cases: winogradCases) { inputs, p in
-                try onWinograd(tile: 2, limit: p[5], inputs) { try convAndGradients($0, p) }
-            },
-            KernelCheck("winograd_f32 F(4x4,3x3) conv2d and gradients", family: "winograd", tolerance: convTolerance,
-                        cases: winogradCases) { inputs, p in
-                try onWinograd(tile: 4, limit: p[5], inputs) { try convAndGradients($0, p) }
-            },
+            // case, with both gradients: partial tiles (odd sizes), paddings 0–2, groups, chunks of
+            // one image (the weight gradient then accumulates dU), the other panel width. Inputs in
+            // ±1: F(4×4)'s transforms (coefficients up to 8 and 1/24) round about 30 times more than
+            // the direct sum (5e-6 against 1.5e-7 of max |y| for 256 channels, in float64 against
+            // float32), and with values in ±2 its error reached the tolerance's edge.
+            winograd("winograd_input_f32 F(2x2,3x3) conv2d and gradients", tile: 2, otherPanelWidth: false),
+            winograd("winograd_output_f32 F(4x4,3x3) conv2d and gradients", tile: 4, otherPanelWidth: false),
+            winograd("winograd_weight_f32 F(2x2,3x3) conv2d and gradients, the other panel width", tile: 2, otherPanelWidth: true),
+            winograd("winograd_output_adjoint_f32 F(4x4,3x3) conv2d and gradients, the other panel width", tile: 4,
+                     otherPanelWidth: true),
+            winogradWeightAdjoint,
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
             KernelCheck("upfirdn2d_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, body: upfirdn),
