@@ -87,25 +87,27 @@ __kernel void upfirdn2d_fir_f32(__global float* out, __global const float* x, __
     if (ox0 >= OW || oy >= OH) return;
     const __global float* plane = x + (size_t)p * H * W;
     float16 acc = 0.0f;
+    // The 16 + FIR_W - 1 input pixels that the strip reads from one row, zero outside, copied
+    // once per row: the taps then read shifted 16-wide windows of it (at small widths most strips
+    // touch an edge, and a bounds test per tap and pixel cost more than the filter).
+    const int ix0 = ox0 - padX0;
+    const bool inside = ix0 >= 0 && ix0 + 16 + FIR_W - 1 <= W;
     for (int ky = 0; ky < FIR_H; ++ky) {
         const int iy = oy + ky - padY0;
         if (iy < 0 || iy >= H) continue;
         const __global float* row = plane + iy * W;
+        float window[16 + FIR_W - 1];
+        if (inside) {
+            for (int j = 0; j < 16 + FIR_W - 1; ++j) window[j] = row[ix0 + j];
+        } else {
+            for (int j = 0; j < 16 + FIR_W - 1; ++j) {
+                const int ix = ix0 + j;
+                window[j] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+            }
+        }
         for (int kx = 0; kx < FIR_W; ++kx) {
             const float tap = FLIP ? f[(FIR_H - 1 - ky) * FIR_W + (FIR_W - 1 - kx)] : f[ky * FIR_W + kx];
-            const int ix0 = ox0 + kx - padX0;
-            float16 v;
-            if (ix0 >= 0 && ix0 + 16 <= W) {
-                v = vload16(0, row + ix0);
-            } else {
-                float window[16];
-                for (int j = 0; j < 16; ++j) {
-                    const int ix = ix0 + j;
-                    window[j] = ix >= 0 && ix < W ? row[ix] : 0.0f;
-                }
-                v = vload16(0, window);
-            }
-            acc = fma((float16)(tap), v, acc);
+            acc = fma((float16)(tap), vload16(0, window + kx), acc);
         }
     }
     acc *= gain;

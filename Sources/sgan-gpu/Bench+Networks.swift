@@ -20,7 +20,11 @@ struct NetworkBenchmark {
         case "c": p = try Preset.named(.stylegan2, resolution: 256); p.batch = 4
             p.generator?.synthesis.channelBase = 16384; p.discriminator?.channelBase = 16384
         case "small": p = try Preset.named(.small, resolution: 32)
-        default: throw BenchError.unknownConfiguration(cfg, known: ["a", "b", "c", "small"])
+        case "s":  // the whole-loop comparison's configuration (../shared/peer's train_peer.py, "cfg s")
+            p = try Preset.named(.small, resolution: 32)
+            p.generator?.synthesis.channelBase = 4096; p.discriminator?.channelBase = 4096
+            p.generator?.synthesis.channelMax = 128; p.discriminator?.channelMax = 128
+        default: throw BenchError.unknownConfiguration(cfg, known: ["a", "b", "c", "s", "small"])
         }
         p.discriminator?.mbstdGroupSize = 4
         return p

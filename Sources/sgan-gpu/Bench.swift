@@ -8,9 +8,9 @@ import TensorsOpenCL
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput: StyleGAN2 networks (--cfg) or the matmul and conv2d kernels, median of several runs.",
-        discussion: "--cfg a (32x32, channel_base 16384, channel_max 512, 2 mapping layers, batch 8), b (64x64, channel_max 256), c (256x256, 8 mapping layers, batch 4) or small. Reports images/s of G forward (noise const), one iteration without regularisers (Gmain + Dmain with Adam), the R1 phase and the path-length phase, and peak host and device memory.")
+        discussion: "--cfg a (32x32, channel_base 16384, channel_max 512, 2 mapping layers, batch 8), b (64x64, channel_max 256), c (256x256, 8 mapping layers, batch 4), s (the small preset with channel_base 4096, channel_max 128: the whole training loop compared in PERFORMANCE.md) or small. Reports images/s of G forward (noise const), one iteration without regularisers (Gmain + Dmain with Adam), the R1 phase and the path-length phase, and peak host and device memory.")
 
-    @Option(help: "Network configuration: a, b, c, small; inception (FID features) or augment (the ADA pipeline bgc at 32x32 and 256x256) (default: the kernel benchmark).")
+    @Option(help: "Network configuration: a, b, c, s, small; inception (FID features) or augment (the ADA pipeline bgc at 32x32 and 256x256) (default: the kernel benchmark).")
     var cfg: String?
 
     @OptionGroup var options: DeviceOptions
