@@ -40,6 +40,16 @@ public enum Shape {
     /// Merges adjacent dimensions that every operand walks contiguously, so kernels loop over
     /// fewer dimensions. Returns the merged shape and each operand's merged strides.
     public static func collapse(_ shape: [Int], _ strides: [[Int]]) -> (shape: [Int], strides: [[Int]]) {
+        // Axes of size 1 address nothing: dropped first (a leading 1 used to leave four axes where
+        // three remain, and the kernels then decomposed every index with divisions).
+        let kept = shape.indices.filter { shape[$0] != 1 }
+        if kept.count < shape.count {
+            return collapseAxes(kept.map { shape[$0] }, strides.map { s in kept.map { s[$0] } })
+        }
+        return collapseAxes(shape, strides)
+    }
+
+    private static func collapseAxes(_ shape: [Int], _ strides: [[Int]]) -> (shape: [Int], strides: [[Int]]) {
         guard !shape.isEmpty else { return ([1], strides.map { _ in [0] }) }
         var outShape = [shape[shape.count - 1]]
         var outStrides = strides.map { [$0[shape.count - 1]] }
