@@ -168,30 +168,21 @@ inline void load_tile(float d[ALPHA][ALPHA], const __global float* in, int H, in
 #define TRANSPOSED 0
 #endif
 
+#if TRANSPOSED
 __kernel void winograd_input_f32(__global float* v, int plane, __global const float* x, int xOffset, int C, int H, int W,
                                  int padY, int padX, int tilesY, int tilesX, int columns, int groups, int Cg)
 {
     const int group = get_global_id(2);
-#if TRANSPOSED
     const int panels = (Cg + PANEL - 1) / PANEL, panel = get_global_id(0), column = get_global_id(1);
     if (panel >= panels || column >= columns) return;
     __global float* out = v + (((size_t)group * panels + panel) * columns + column) * PANEL;
-#else
-    const int panels = (columns + PANEL - 1) / PANEL, panel = get_global_id(0), c = get_global_id(1);
-    if (panel >= panels || c >= Cg) return;
-    __global float* out = v + (((size_t)group * panels + panel) * Cg + c) * PANEL;
-#endif
+    const int tx = column % tilesX, rest = column / tilesX, ty = rest % tilesY, image = rest / tilesY;
     for (int lane = 0; lane < PANEL; ++lane) {
-#if TRANSPOSED
         const int c = panel * PANEL + lane;
-#else
-        const int column = panel * PANEL + lane;
-#endif
-        if (column >= columns || c >= Cg) {
+        if (c >= Cg) {
             for (int xi = 0; xi < ALPHA * ALPHA; ++xi) out[(size_t)xi * plane + lane] = 0.0f;
             continue;
         }
-        const int tx = column % tilesX, rest = column / tilesX, ty = rest % tilesY, image = rest / tilesY;
         const __global float* in = x + xOffset + ((size_t)image * C + (size_t)group * Cg + c) * H * W;
         float d[ALPHA][ALPHA], t[ALPHA][ALPHA], r[ALPHA][ALPHA];
         load_tile(d, in, H, W, ty * WINO_M - padY, tx * WINO_M - padX);
@@ -201,6 +192,47 @@ __kernel void winograd_input_f32(__global float* v, int plane, __global const fl
             for (int j = 0; j < ALPHA; ++j) out[(size_t)(i * ALPHA + j) * plane + lane] = r[i][j];
     }
 }
+#else
+// The forward layout transforms 16 columns at once in float16 lanes: each tile value is gathered
+// into its lane (zero outside the image or past the last column), the transforms run on vectors,
+// and each plane gets one 16-float store (the scalar form spent most of its time on arithmetic).
+__kernel void winograd_input_f32(__global float* v, int plane, __global const float* x, int xOffset, int C, int H, int W,
+                                 int padY, int padX, int tilesY, int tilesX, int columns, int groups, int Cg)
+{
+    const int group = get_global_id(2);
+    const int panels = (columns + PANEL - 1) / PANEL, panel = get_global_id(0), c = get_global_id(1);
+    if (panel >= panels || c >= Cg) return;
+    __global float* out = v + (((size_t)group * panels + panel) * Cg + c) * PANEL;
+    const int16 lanes = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int h0 = 0; h0 < PANEL; h0 += 16) {
+        const int16 column = (int16)(panel * PANEL + h0) + lanes;
+        const int16 valid = column < (int16)(columns);
+        const int16 col = select((int16)(0), column, valid);
+        const int16 tx = col % (int16)(tilesX), rest = col / (int16)(tilesX);
+        const int16 ty = rest % (int16)(tilesY), image = rest / (int16)(tilesY);
+        const int16 y0 = ty * (int16)(WINO_M) - (int16)(padY), x0 = tx * (int16)(WINO_M) - (int16)(padX);
+        const int16 base = (image * (int16)(C) + (int16)(group * Cg + c)) * (int16)(H * W);
+        const __global float* in = x + xOffset;
+        float16 d[ALPHA][ALPHA], t[ALPHA][ALPHA], r[ALPHA][ALPHA];
+        for (int i = 0; i < ALPHA; ++i) {
+            const int16 iy = y0 + (int16)(i);
+            const int16 rowOK = valid & (iy >= (int16)(0)) & (iy < (int16)(H));
+            for (int j = 0; j < ALPHA; ++j) {
+                const int16 ix = x0 + (int16)(j);
+                const int16 ok = rowOK & (ix >= (int16)(0)) & (ix < (int16)(W));
+                const int16 at = select((int16)(0), base + iy * (int16)(W) + ix, ok);
+                float16 g = (float16)(in[at.s0], in[at.s1], in[at.s2], in[at.s3], in[at.s4], in[at.s5], in[at.s6], in[at.s7],
+                                      in[at.s8], in[at.s9], in[at.sa], in[at.sb], in[at.sc], in[at.sd], in[at.se], in[at.sf]);
+                d[i][j] = select((float16)(0.0f), g, ok);
+            }
+        }
+        for (int j = 0; j < ALPHA; ++j) CALL(INPUT_1D, COLA(d, j), COLA(t, j))
+        for (int i = 0; i < ALPHA; ++i) CALL(INPUT_1D, ROWA(t, i), ROWA(r, i))
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) vstore16(r[i][j], 0, out + (size_t)(i * ALPHA + j) * plane + h0);
+    }
+}
+#endif
 
 // The output transform Y = Aᵀ M A: M[ξ][o][column] (rows of `columns`) to y[image][o][OH][OW] at
 // y + yOffset, for O channels. Global [tilesY, images · O]: a work-item per row of tiles.

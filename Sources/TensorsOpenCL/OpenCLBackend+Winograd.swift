@@ -144,7 +144,11 @@ extension OpenCLBackend {
     /// gradient's panels over channels.
     func winogradInputF32(transposed: Bool, options: String, global: [Int], v: CLBuffer, plane: Int, x: CLBuffer, xOffset: Int, _ c: ConvGeometry,
                           _ plan: WinogradPlan, columns: Int) throws {
+        // The forward form holds 3·α² float16 vectors per work-item, and PoCL keeps private arrays
+        // per work-item of a group: small groups, so that a thread's stack holds them.
+        let local = transposed ? nil : [1, [8, 4, 2].first { global[1] % $0 == 0 } ?? 1, 1]
         try launch("winograd_input_f32", file: Self.winogradFile, options: options + " -DTRANSPOSED=\(transposed ? 1 : 0)", global: global,
+                   local: local,
                    [("v", .buffer(v)), ("plane", .i(plane)), ("x", .buffer(x)), ("xOffset", .i(xOffset)), ("C", .i(c.channels)), ("H", .i(c.height)),
                     ("W", .i(c.width)), ("padY", .i(c.p.padding.y)), ("padX", .i(c.p.padding.x)), ("tilesY", .i(plan.tilesY)),
                     ("tilesX", .i(plan.tilesX)), ("columns", .i(columns)), ("groups", .i(c.p.groups)), ("Cg", .i(c.groupChannels))],
