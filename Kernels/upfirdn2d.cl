@@ -88,8 +88,8 @@ __kernel void upfirdn2d_fir_f32(__global float* out, __global const float* x, __
     const __global float* plane = x + (size_t)p * H * W;
     float16 acc = 0.0f;
     // The 16 + FIR_W - 1 input pixels that the strip reads from one row, zero outside, copied
-    // once per row: the taps then read shifted 16-wide windows of it (at small widths most strips
-    // touch an edge, and a bounds test per tap and pixel cost more than the filter).
+    // once per row: the taps then read shifted 16-wide windows of it, with one bounds test per
+    // row rather than per tap and pixel (at small widths most strips touch an edge).
     const int ix0 = ox0 - padX0;
     const bool inside = ix0 >= 0 && ix0 + 16 + FIR_W - 1 <= W;
     for (int ky = 0; ky < FIR_H; ++ky) {
