@@ -2,8 +2,11 @@ import OpenCLRuntime
 import Tensors
 
 extension ConvGeometry {
-    /// Images per im2col chunk, so that one chunk's matrix stays under `limit` elements.
-    func chunk(limit: Int) -> Int { max(1, min(batch, limit / max(1, rows * spatial))) }
+    /// Images per chunk, so that a chunk's buffers (`elementsPerImage` each image, by default one
+    /// im2col matrix) stay under `limit` elements.
+    func chunk(limit: Int, elementsPerImage: Int? = nil) -> Int {
+        max(1, min(batch, limit / max(1, elementsPerImage ?? rows * spatial)))
+    }
 
     /// Weight of group g as an `O/groups × rowsPerGroup` matrix (shared by every image).
     func weight(group g: Int) -> MatrixLayout {

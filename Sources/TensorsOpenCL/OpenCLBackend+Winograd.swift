@@ -49,7 +49,7 @@ extension OpenCLBackend {
     /// Images per Winograd chunk, so that the transformed input and the products' output of one
     /// chunk stay under `im2colLimit` elements.
     func winogradChunk(_ c: ConvGeometry, _ plan: WinogradPlan) -> Int {
-        max(1, min(c.batch, im2colLimit / max(1, plan.points * plan.tilesPerImage * (c.channels + c.outChannels))))
+        c.chunk(limit: im2colLimit, elementsPerImage: plan.points * plan.tilesPerImage * (c.channels + c.outChannels))
     }
 
     /// The convolution as F(m×m, 3×3): U = G w Gᵀ once, then per chunk of images the input
