@@ -83,10 +83,16 @@ extension StyleGAN2Trainer {
     /// the whole batch's, and the next adjustment's sum over the ranks still counts each sign once.
     func foldAdaSigns() throws {
         guard let world, world.size > 1, augment?.target != nil else { return }
+        let signs = try adaSignTotals()
+        let keep = world.rank == 0 && signs.count > 0
+        adaSignSum = keep ? try Tensor([signs.sum], shape: [], on: device) : nil
+        adaSignCount = keep ? Int(signs.count) : 0
+    }
+
+    /// The sum of ADA's signs since the last adjustment and their count, over all ranks.
+    func adaSignTotals() throws -> (sum: Double, count: Double) {
         var signs = [try adaSignSum.map { Double(try $0.item()) } ?? 0, Double(adaSignCount)]
-        try world.allreduceSum(&signs)
-        let keep = world.rank == 0 && signs[1] > 0
-        adaSignSum = keep ? try Tensor([signs[0]], shape: [], on: device) : nil
-        adaSignCount = keep ? Int(signs[1]) : 0
+        if let world, world.size > 1 { try world.allreduceSum(&signs) }
+        return (signs[0], signs[1])
     }
 }

@@ -85,9 +85,8 @@ public final class StyleGAN2Trainer {
     /// the mean sign of D's real logits since the last adjustment meets the target, never below 0.
     func adjustAugmentation() throws {
         guard var setup = augment, let target = setup.target, batchIndex % AugmentSetup.adaInterval == 0 else { return }
-        var signs = [try adaSignSum.map { Double(try $0.item()) } ?? 0, Double(adaSignCount)]
-        if let world, world.size > 1 { try world.allreduceSum(&signs) }
-        let mean = signs[1] > 0 ? signs[0] / signs[1] : .nan
+        let signs = try adaSignTotals()
+        let mean = signs.count > 0 ? signs.sum / signs.count : .nan
         (adaSignSum, adaSignCount) = (nil, 0)
         guard mean.isFinite else { return }
         let sign: Double = mean > target ? 1 : mean < target ? -1 : 0
