@@ -121,3 +121,89 @@ __kernel void upfirdn2d_fir_f32(__global float* out, __global const float* x, __
     }
 }
 #endif
+
+// The CPU profile's upfirdn2d for up and down factors of 1 or 2 (one of them 1) per axis, and its
+// adjoints: the same op with up and down swapped, FLIP toggled and the pads mirrored. Every option
+// of both kernels above (FIR_H, FIR_W, UP_Y, UP_X, DOWN_Y, DOWN_X) and FLIP are build options:
+//   out[p][oy][ox] = gain * sum_{ky,kx} f'[ky][kx] * u[oy*DOWN_Y + ky - padY0][ox*DOWN_X + kx - padX0]
+// with u the input zero-inserted by UP (u[j] = x[j / UP] at multiples of UP inside the image, else
+// 0) and f' = f rotated 180 degrees when FLIP, else f.
+// A work-item computes `rows` output rows of one plane (global [planes, ceil(OH / rows)]): where a
+// row's 16 neighbouring outputs read only inside the image, 16-wide loads feed them (for DOWN_X 2
+// the even lanes of 32 inputs, for UP_X 2 eight inputs interleaved with zeros), the last such strip
+// moved back to end at the last such output; the outputs at the edges are summed tap by tap. PoCL
+// compiles a work-item's loops as they are, where its one-output work-items paid for themselves.
+#if defined(UPFIRDN_ROWS) && UP_X * DOWN_X <= 2
+__kernel void upfirdn2d_rows_f32(__global float* restrict out, __global const float* restrict x, __global const float* restrict f,
+                                 int planes, int H, int W, int padY0, int padX0, int OH, int OW, float gain, int rows)
+{
+    const int p = get_global_id(0), oy0 = get_global_id(1) * rows;
+    if (p >= planes || oy0 >= OH) return;
+    const __global float* plane = x + (size_t)p * H * W;
+    float taps[FIR_H][FIR_W];
+    for (int ky = 0; ky < FIR_H; ++ky)
+        for (int kx = 0; kx < FIR_W; ++kx)
+            taps[ky][kx] = gain * (FLIP ? f[(FIR_H - 1 - ky) * FIR_W + (FIR_W - 1 - kx)] : f[ky * FIR_W + kx]);
+    // Outputs [lo, hi) read positions ox·DOWN_X - padX0 ... + FIR_W - 1 (+ 1 more for DOWN_X 2's
+    // second 16-wide load) inside the zero-inserted row of W·UP_X.
+    const int lo = padX0 > 0 ? (padX0 + DOWN_X - 1) / DOWN_X : 0;
+    const int hi = min(OW, (W * UP_X - FIR_W - DOWN_X + 1 + padX0) / DOWN_X + 1);
+    const bool strips = hi - lo >= 16 && W * UP_X - FIR_W - DOWN_X + 1 + padX0 >= 0;
+    const int oyEnd = min(oy0 + rows, OH);
+    for (int oy = oy0; oy < oyEnd; ++oy) {
+        __global float* o = out + ((size_t)p * OH + oy) * OW;
+        // The input row of each filter row, or null where it reads zeros.
+        const __global float* in[FIR_H];
+        for (int ky = 0; ky < FIR_H; ++ky) {
+            const int uy = oy * DOWN_Y + ky - padY0;
+            in[ky] = uy >= 0 && uy < H * UP_Y && uy % UP_Y == 0 ? plane + (uy / UP_Y) * W : 0;
+        }
+        if (strips) {
+            for (int s = lo; s < hi; s += 16) {
+                const int ox0 = min(s, hi - 16);
+                const int base = ox0 * DOWN_X - padX0;   // the first lane's position for kx = 0
+                float16 acc = 0.0f;
+                for (int ky = 0; ky < FIR_H; ++ky) {
+                    if (!in[ky]) continue;
+                    const __global float* row = in[ky];
+                    for (int kx = 0; kx < FIR_W; ++kx) {
+#if DOWN_X == 2
+                        // The even lanes of 32 inputs (vector component lists compile to one shuffle).
+                        const float16 a = vload16(0, row + base + kx), b = vload16(0, row + base + kx + 16);
+                        const float16 v = (float16)(a.s02468ace, b.s02468ace);
+#elif UP_X == 2
+                        // Eight inputs interleaved with zeros: from lane 0 where the position is even, else lane 1.
+                        const int at = base + kx;
+                        const float8 l = vload8(0, row + (at + 1) / 2);
+                        const float16 v = (at & 1) == 0
+                            ? (float16)(l.s0, 0.0f, l.s1, 0.0f, l.s2, 0.0f, l.s3, 0.0f, l.s4, 0.0f, l.s5, 0.0f, l.s6, 0.0f, l.s7, 0.0f)
+                            : (float16)(0.0f, l.s0, 0.0f, l.s1, 0.0f, l.s2, 0.0f, l.s3, 0.0f, l.s4, 0.0f, l.s5, 0.0f, l.s6, 0.0f, l.s7);
+#else
+                        const float16 v = vload16(0, row + base + kx);
+#endif
+                        acc = fma((float16)(taps[ky][kx]), v, acc);
+                    }
+                }
+                vstore16(acc, 0, o + ox0);
+            }
+        }
+        // The edges (the whole row without strips), tap by tap over the taps that land inside.
+        const int skipFrom = strips ? lo : OW;
+        for (int ox = 0; ox < OW; ++ox) {
+            if (ox == skipFrom) ox = hi;
+            if (ox >= OW) break;
+            const int ux0 = ox * DOWN_X - padX0;
+            const int kx0 = max(0, -ux0), kx1 = min(FIR_W, W * UP_X - ux0);
+            float sum = 0.0f;
+            for (int ky = 0; ky < FIR_H; ++ky) {
+                if (!in[ky]) continue;
+                for (int kx = kx0; kx < kx1; ++kx) {
+                    const int ux = ux0 + kx;
+                    if (ux % UP_X == 0) sum = fma(taps[ky][kx], in[ky][ux / UP_X], sum);
+                }
+            }
+            o[ox] = sum;
+        }
+    }
+}
+#endif

@@ -18,6 +18,15 @@ extension KernelChecks {
         }
     }
 
+    /// The gradient of Σ f(inputs)·r with respect to the first input, for a fixed random r (what
+    /// `backward` checks, computed on the inputs' device).
+    static func inputGradient(_ inputs: [Tensor], _ p: [Int], _ f: ([Tensor], [Int]) throws -> Tensor) throws -> Tensor {
+        let x = inputs[0].requiringGrad()
+        let y = try f([x] + inputs.dropFirst(), p)
+        let r = try Tensor.uniform(y.shape, seed: 99, on: y.device)
+        return try gradients(of: (y * r).sum(), wrt: [x])[0].reshape([-1])
+    }
+
     /// Forward and backward checks of the conv2d gradients, bias_act, upfirdn2d, randn and Adam.
     static var stylegan: [KernelCheck] {
         let conv: (([Tensor], [Int]) throws -> Tensor) = { inputs, p in
@@ -88,6 +97,12 @@ extension KernelChecks {
             .init([[2, 3, 7, 37], [4, 4]], [1, 1, 2, 1, 2, 1, 4]), .init([[1, 2, 19, 40], [3, 5]], [1, 1, 2, 2, 1, 1, 1]),
             .init([[1, 1, 9, 33], [4, 4]], [1, 1, -1, -2, 0, -1, 1]), .init([[3, 1, 5, 1], [2, 2]], [1, 1, 1, 0, 0, 1, 1]),
         ]
+        // Rows of several 16-output strips: up 2, down 2 and the filter alone, odd widths, crops.
+        let rowsCases: [KernelCheck.Case] = [
+            .init([[2, 3, 9, 41], [4, 4]], [2, 1, 2, 1, 2, 1, 4]), .init([[1, 2, 12, 45], [4, 4]], [1, 2, 1, 1, 1, 1, 1]),
+            .init([[1, 3, 7, 50], [4, 4]], [1, 2, 2, 1, 2, 1, 1]), .init([[2, 1, 6, 37], [3, 3]], [2, 1, 1, 1, 1, 1, 4]),
+            .init([[1, 2, 5, 40], [4, 4]], [1, 1, -1, 2, 0, 1, 1]), .init([[1, 1, 3, 69], [2, 5]], [1, 2, 3, -1, 1, 0, 1]),
+        ]
         return [
             backward("col2im_f32 conv2d input gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [0], conv),
             backward("im2col_transposed_f32 conv2d weight gradient", family: "conv", tolerance: convTolerance, cases: convCases, wrt: [1], conv),
@@ -123,10 +138,23 @@ extension KernelChecks {
                      otherPanelWidth: false, oneImageChunks: true),
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
-            KernelCheck("upfirdn2d_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, body: upfirdn),
-            backward("upfirdn2d_adjoint_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases, wrt: [0], upfirdn),
-            KernelCheck("upfirdn2d_fir_f32", family: "upfirdn2d", tolerance: .accumulation, cases: firCases, body: upfirdn),
-            backward("upfirdn2d_fir_f32 adjoint", family: "upfirdn2d", tolerance: .accumulation, cases: firCases, wrt: [0], upfirdn),
+            // The CPU profile's kernel for factors 1 and 2 (the others fall back to upfirdn2d_f32 there).
+            KernelCheck("upfirdn2d_rows_f32", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases + firCases + rowsCases,
+                        body: upfirdn),
+            backward("upfirdn2d_rows_f32 adjoint", family: "upfirdn2d", tolerance: .accumulation,
+                     cases: upfirdnCases + firCases + rowsCases, wrt: [0], upfirdn),
+            // The GPU profile's kernels, on the same runtime.
+            KernelCheck("upfirdn2d_f32 (GPU profile)", family: "upfirdn2d", tolerance: .accumulation, cases: upfirdnCases + rowsCases) {
+                inputs, p in try onProfile(.gpu, inputs) { try upfirdn($0, p) }
+            },
+            KernelCheck("upfirdn2d_adjoint_f32 (GPU profile)", family: "upfirdn2d", tolerance: .accumulation,
+                        cases: upfirdnCases + rowsCases) { inputs, p in
+                try onProfile(.gpu, inputs) { try inputGradient($0, p, upfirdn) }
+            },
+            KernelCheck("upfirdn2d_fir_f32 and its adjoint (GPU profile)", family: "upfirdn2d", tolerance: .accumulation,
+                        cases: firCases) { inputs, p in
+                try onProfile(.gpu, inputs) { try Tensor.concat([upfirdn($0, p).reshape([-1]), inputGradient($0, p, upfirdn)], axis: 0) }
+            },
             KernelCheck("randn_f32", family: "random", tolerance: Tolerance(absolute: 2e-6, relative: 2e-6), cases: [
                 .init([[65]], [1, 0]), .init([[3, 7, 33]], [2024, 17]), .init([[1]], [0, 0]), .init([[2, 1, 5]], [7, 1 << 40]),
             ]) { inputs, p in

@@ -223,6 +223,14 @@ extension OpenCLBackend {
                     ("padY0", .i(padY0)), ("padX0", .i(padX0)), ("OH", .i(oh)), ("OW", .i(ow)), ("gain", .float(gain))])
     }
 
+    func upfirdn2dRowsF32(options: String, global: [Int], out: CLBuffer, x: CLBuffer, f: CLBuffer, planes: Int, h: Int, w: Int,
+                          padY0: Int, padX0: Int, oh: Int, ow: Int, gain: Float, rows: Int) throws {
+        try launch("upfirdn2d_rows_f32", file: Self.upfirdn2dFile, options: options, global: global,
+                   [("out", .buffer(out)), ("x", .buffer(x)), ("f", .buffer(f)), ("planes", .i(planes)), ("H", .i(h)), ("W", .i(w)),
+                    ("padY0", .i(padY0)), ("padX0", .i(padX0)), ("OH", .i(oh)), ("OW", .i(ow)), ("gain", .float(gain)),
+                    ("rows", .i(rows))])
+    }
+
     // MARK: random.cl
 
     func randnF32(out: CLBuffer, n: Int, seed: UInt64, offset: UInt64) throws {
