@@ -38,3 +38,25 @@ __kernel void binary_f32(__global float* out, __global const float* a, __global 
     out[o] = BINARY_OP(va, vb);
 }
 #endif
+
+// The CPU profile's binary op: a work-item runs `chunk` neighbouring outputs of the innermost axis
+// in a loop, with a's and b's innermost strides (0 or 1) as the build options A_INNER and B_INNER,
+// so that the loop compiles to vector code. Global [ceil(shape0 / chunk), the outer indices].
+#if defined(A_INNER) && defined(B_INNER)
+__kernel void binary_rows_f32(__global float* restrict out, __global const float* restrict a, __global const float* restrict b,
+                              int rank, int8 shape8, int8 aStride8, int8 bStride8, int chunk)
+{
+    const int start = get_global_id(0) * chunk, outer = get_global_id(1);
+    const int n0 = shape8.s0;
+    if (start >= n0) return;
+    const int end = min(start + chunk, n0);
+    const int2 offsets = rank > 1 ? strided_offsets(outer, 1, rank, shape8, aStride8, bStride8) : (int2)(0, 0);
+    __global const float* ar = a + offsets.x;
+    __global const float* br = b + offsets.y;
+    __global float* o = out + (size_t)outer * n0;
+    for (int j = start; j < end; ++j) {
+        const float va = ar[j * A_INNER], vb = br[j * B_INNER];
+        o[j] = BINARY_OP(va, vb);
+    }
+}
+#endif

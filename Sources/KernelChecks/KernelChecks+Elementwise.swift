@@ -1,7 +1,8 @@
 import Tensors
 
 extension KernelChecks {
-    /// `unary_f32` for every `UnaryOp`, `binary_f32` for every `BinaryOp` with broadcasting.
+    /// `unary_f32` for every `UnaryOp`; `binary_rows_f32` (CPU profile) and `binary_f32` (GPU profile)
+    /// for every `BinaryOp` with broadcasting.
     static var elementwise: [KernelCheck] {
         let unaryShapes: [[[Int]]] = [[[65]], [[3, 7, 33]], [[1]], [[2, 1, 65, 3]]]
         let unary = UnaryOp.allCases.map { op -> KernelCheck in
@@ -30,16 +31,23 @@ extension KernelChecks {
             [[33, 65], [33, 65]], [[3, 1, 7], [1, 5, 1]], [[65], [1]], [[2, 3, 4, 5], [4, 1]], [[1], [1]], [[7], [3, 7]],
             [[2, 3, 4, 5], [2, 1, 4, 1]],
         ]
-        let binary = BinaryOp.allCases.map { op -> KernelCheck in
+        // binary_rows_f32 (the CPU profile) with rows split into several runs and a partial last run.
+        let rowsShapes = binaryShapes + [[[3, 4100], [3, 4100]], [[1100], [1]], [[2, 700], [2, 1]]]
+        let binary = BinaryOp.allCases.flatMap { op -> [KernelCheck] in
             let tolerance: Tolerance = switch op {
             case .div: Tolerance(absolute: 0, relative: 4e-7)
             case .pow: Tolerance(absolute: 1e-7, relative: 4e-6)
             default: .exact
             }
-            return KernelCheck(
-                "binary_f32 \(op.rawValue)", family: "elementwise", tolerance: tolerance, shapes: binaryShapes,
-                inputRange: op == .pow || op == .div ? 0.1...3 : -3...3
-            ) { try $0[0].binary(op, $0[1]) }
+            let range: ClosedRange<Double> = op == .pow || op == .div ? 0.1...3 : -3...3
+            return [
+                KernelCheck("binary_rows_f32 \(op.rawValue)", family: "elementwise", tolerance: tolerance, shapes: rowsShapes,
+                            inputRange: range) { try $0[0].binary(op, $0[1]) },
+                KernelCheck("binary_f32 \(op.rawValue) (GPU profile)", family: "elementwise", tolerance: tolerance,
+                            shapes: binaryShapes, inputRange: range) { inputs in
+                    try onProfile(.gpu, inputs) { try $0[0].binary(op, $0[1]) }
+                },
+            ]
         }
         return unary + binary
     }

@@ -51,6 +51,14 @@ extension OpenCLBackend {
                     ("aStride8", .ints(aStride8)), ("bStride8", .ints(bStride8))], profileLabel: profileLabel())
     }
 
+    func binaryRowsF32(op: String, aInner: Int, bInner: Int, global: [Int], out: CLBuffer, a: CLBuffer, b: CLBuffer, rank: Int,
+                       shape8: [Int], aStride8: [Int], bStride8: [Int], chunk: Int, profileLabel: @autoclosure () -> String) throws {
+        try launch("binary_rows_f32", file: Self.elementwise, options: "-DBINARY_OP(a,b)=\(op) -DA_INNER=\(aInner) -DB_INNER=\(bInner)",
+                   global: global,
+                   [("out", .buffer(out)), ("a", .buffer(a)), ("b", .buffer(b)), ("rank", .i(rank)), ("shape8", .ints(shape8)),
+                    ("aStride8", .ints(aStride8)), ("bStride8", .ints(bStride8)), ("chunk", .i(chunk))], profileLabel: profileLabel())
+    }
+
     // MARK: reduce.cl
 
     /// What `reduce_f32` and `reduce_serial_f32` share: shapes and strides innermost axis first.

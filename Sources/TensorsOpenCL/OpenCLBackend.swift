@@ -148,6 +148,18 @@ public final class OpenCLBackend: Backend {
         let out = try allocate(count: count, dtype: a.dtype)
         let merged = Shape.collapse(shape, [aStrides, bStrides])
         try checkRank(merged.shape, "binary \(op.rawValue)")
+        let (aInner, bInner) = (merged.strides[0].last ?? 1, merged.strides[1].last ?? 1)
+        if isCPU && count > 0 && (0...1).contains(aInner) && (0...1).contains(bInner) {
+            // Runs of the innermost axis, about 512 work-items or more, at least 256 outputs each where the axis is that long.
+            let n0 = merged.shape.last ?? 1
+            let chunk = min(n0, max(256, (count / 512 + 15) / 16 * 16))
+            try binaryRowsF32(op: op.definition.cl, aInner: aInner, bInner: bInner, global: [(n0 + chunk - 1) / chunk, count / n0],
+                              out: storage(out).mem, a: storage(a).mem, b: storage(b).mem, rank: merged.shape.count,
+                              shape8: merged.shape.reversed(), aStride8: merged.strides[0].reversed(),
+                              bStride8: merged.strides[1].reversed(), chunk: chunk,
+                              profileLabel: "\(merged.shape) a\(merged.strides[0]) b\(merged.strides[1])")
+            return out
+        }
         try binaryF32(op: op.definition.cl, global: Self.innermostFirst(merged.shape), out: storage(out).mem, a: storage(a).mem,
                       b: storage(b).mem, rank: merged.shape.count, shape8: merged.shape.reversed(),
                       aStride8: merged.strides[0].reversed(), bStride8: merged.strides[1].reversed(),
