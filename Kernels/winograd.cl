@@ -236,50 +236,137 @@ __kernel void winograd_input_f32(__global float* v, int plane, __global const fl
 #endif
 
 // The output transform Y = Aᵀ M A: M[ξ][o][column] (rows of `columns`) to y[image][o][OH][OW] at
-// y + yOffset, for O channels. Global [tilesY, images · O]: a work-item per row of tiles.
+// y + yOffset, for O channels. Global [ceil(columns / 16), O]: a work-item per 16 neighbouring
+// columns of one channel, whose α² products load as 16-wide vectors and transform in the lanes;
+// each lane's m×m tile is then stored pixel by pixel (neighbouring columns are neighbouring tiles
+// of a row, but a row of tiles may end inside the 16).
 __kernel void winograd_output_f32(__global float* y, int yOffset, __global const float* m, int plane, int O, int OH, int OW,
                                   int tilesY, int tilesX, int columns)
 {
-    const int ty = get_global_id(0), o = get_global_id(1) % O, image = get_global_id(1) / O;
-    if (ty >= tilesY) return;
-    const int rows = min(WINO_M, OH - ty * WINO_M);
-    for (int tx = 0; tx < tilesX; ++tx) {
-        const __global float* in = m + (size_t)o * columns + (image * tilesY + ty) * tilesX + tx;
-        float d[ALPHA][ALPHA], t[WINO_M][ALPHA], r[WINO_M][WINO_M];
-        for (int i = 0; i < ALPHA; ++i)
-            for (int j = 0; j < ALPHA; ++j) d[i][j] = in[(size_t)(i * ALPHA + j) * plane];
-        for (int j = 0; j < ALPHA; ++j) CALL(OUTPUT_1D, COLA(d, j), COLM(t, j))
-        for (int i = 0; i < WINO_M; ++i) CALL(OUTPUT_1D, ROWA(t, i), ROWM(r, i))
-        __global float* out = y + yOffset + ((size_t)get_global_id(1) * OH + ty * WINO_M) * OW + tx * WINO_M;
-        const int cols = min(WINO_M, OW - tx * WINO_M);
+    const int c0 = get_global_id(0) * 16, o = get_global_id(1);
+    if (c0 >= columns || o >= O) return;
+    const int lanes = min(16, columns - c0);
+    const __global float* in = m + (size_t)o * columns + c0;
+    float16 d[ALPHA][ALPHA], t[WINO_M][ALPHA], r[WINO_M][WINO_M];
+    for (int i = 0; i < ALPHA; ++i)
+        for (int j = 0; j < ALPHA; ++j) {
+            const __global float* at = in + (size_t)(i * ALPHA + j) * plane;
+            if (lanes == 16) {
+                d[i][j] = vload16(0, at);
+            } else {
+                float partial[16];
+                for (int k = 0; k < 16; ++k) partial[k] = k < lanes ? at[k] : 0.0f;
+                d[i][j] = vload16(0, partial);
+            }
+        }
+    for (int j = 0; j < ALPHA; ++j) CALL(OUTPUT_1D, COLA(d, j), COLM(t, j))
+    for (int i = 0; i < WINO_M; ++i) CALL(OUTPUT_1D, ROWA(t, i), ROWM(r, i))
+    int tx = c0 % tilesX, ty = (c0 / tilesX) % tilesY, image = c0 / (tilesX * tilesY);
+#if WINO_M == 4
+    // Whole tiles and rows of tiles in fours: each 4 lanes' output row is 16 neighbouring pixels,
+    // interleaved from the 4 columns' vectors and stored at once.
+    if (lanes == 16 && tilesX % 4 == 0 && OH == tilesY * 4 && OW == tilesX * 4) {
+        for (int b = 0; b < 4; ++b) {
+            __global float* out = y + yOffset + (((size_t)image * O + o) * OH + ty * 4) * OW + tx * 4;
+            for (int i = 0; i < 4; ++i) {
+                const float16 u = b == 0 ? (float16)(r[i][0].s0123, r[i][1].s0123, r[i][2].s0123, r[i][3].s0123)
+                                : b == 1 ? (float16)(r[i][0].s4567, r[i][1].s4567, r[i][2].s4567, r[i][3].s4567)
+                                : b == 2 ? (float16)(r[i][0].s89ab, r[i][1].s89ab, r[i][2].s89ab, r[i][3].s89ab)
+                                         : (float16)(r[i][0].scdef, r[i][1].scdef, r[i][2].scdef, r[i][3].scdef);
+                vstore16(u.s048c159d26ae37bf, 0, out + i * OW);
+            }
+            if ((tx += 4) == tilesX) {
+                tx = 0;
+                if (++ty == tilesY) { ty = 0; ++image; }
+            }
+        }
+        return;
+    }
+#endif
+    float values[WINO_M * WINO_M][16];
+    for (int i = 0; i < WINO_M; ++i)
+        for (int j = 0; j < WINO_M; ++j) vstore16(r[i][j], 0, values[i * WINO_M + j]);
+    for (int k = 0; k < lanes; ++k) {
+        __global float* out = y + yOffset + (((size_t)image * O + o) * OH + ty * WINO_M) * OW + tx * WINO_M;
+        const int rows = min(WINO_M, OH - ty * WINO_M), cols = min(WINO_M, OW - tx * WINO_M);
         if (rows == WINO_M && cols == WINO_M) {
             for (int i = 0; i < WINO_M; ++i)
-                for (int j = 0; j < WINO_M; ++j) out[i * OW + j] = r[i][j];
-            continue;
+                for (int j = 0; j < WINO_M; ++j) out[i * OW + j] = values[i * WINO_M + j][k];
+        } else {
+            for (int i = 0; i < rows; ++i)
+                for (int j = 0; j < cols; ++j) out[i * OW + j] = values[i * WINO_M + j][k];
         }
-        for (int i = 0; i < rows; ++i)
-            for (int j = 0; j < cols; ++j) out[i * OW + j] = r[i][j];
+        if (++tx == tilesX) {
+            tx = 0;
+            if (++ty == tilesY) { ty = 0; ++image; }
+        }
     }
 }
 
 // The adjoint of the output transform, dM = A dY Aᵀ (dY zero past OH, OW): from dy[image][o][OH][OW]
-// at dy + dyOffset to dm[ξ][o][column]. Global [tilesY, images · O].
+// at dy + dyOffset to dm[ξ][o][column]. Global [ceil(columns / 16), O]: a work-item gathers the
+// m×m tiles of 16 neighbouring columns into lanes, transforms them as vectors and stores each of
+// the α² planes' 16 values at once.
 __kernel void winograd_output_adjoint_f32(__global float* dm, int plane, __global const float* dy, int dyOffset, int O, int OH, int OW,
                                           int tilesY, int tilesX, int columns)
 {
-    const int ty = get_global_id(0), o = get_global_id(1) % O, image = get_global_id(1) / O;
-    if (ty >= tilesY) return;
-    const int rows = min(WINO_M, OH - ty * WINO_M);
-    for (int tx = 0; tx < tilesX; ++tx) {
-        const __global float* in = dy + dyOffset + ((size_t)get_global_id(1) * OH + ty * WINO_M) * OW + tx * WINO_M;
-        const int cols = min(WINO_M, OW - tx * WINO_M);
-        float g[WINO_M][WINO_M], t[ALPHA][WINO_M], r[ALPHA][ALPHA];
-        for (int i = 0; i < WINO_M; ++i)
-            for (int j = 0; j < WINO_M; ++j) g[i][j] = (i < rows && j < cols) ? in[i * OW + j] : 0.0f;
-        for (int j = 0; j < WINO_M; ++j) CALL(OUTPUT_ADJOINT_1D, COLM(g, j), COLA(t, j))
-        for (int i = 0; i < ALPHA; ++i) CALL(OUTPUT_ADJOINT_1D, ROWM(t, i), ROWA(r, i))
-        __global float* out = dm + (size_t)o * columns + (image * tilesY + ty) * tilesX + tx;
-        for (int i = 0; i < ALPHA; ++i)
-            for (int j = 0; j < ALPHA; ++j) out[(size_t)(i * ALPHA + j) * plane] = r[i][j];
+    const int c0 = get_global_id(0) * 16, o = get_global_id(1);
+    if (c0 >= columns || o >= O) return;
+    const int lanes = min(16, columns - c0);
+    float16 g[WINO_M][WINO_M], t[ALPHA][WINO_M], r[ALPHA][ALPHA];
+    int tx = c0 % tilesX, ty = (c0 / tilesX) % tilesY, image = c0 / (tilesX * tilesY);
+#if WINO_M == 4
+    // Whole tiles and rows of tiles in fours: 16-wide loads of each 4 lanes' rows, de-interleaved.
+    if (lanes == 16 && tilesX % 4 == 0 && OH == tilesY * 4 && OW == tilesX * 4) {
+        float16 q[4][4];   // [lane block][tile row i]
+        for (int b = 0; b < 4; ++b) {
+            const __global float* in = dy + dyOffset + (((size_t)image * O + o) * OH + ty * 4) * OW + tx * 4;
+            for (int i = 0; i < 4; ++i) q[b][i] = vload16(0, in + i * OW);
+            if ((tx += 4) == tilesX) {
+                tx = 0;
+                if (++ty == tilesY) { ty = 0; ++image; }
+            }
+        }
+        for (int i = 0; i < 4; ++i) {
+            g[i][0] = (float16)(q[0][i].s048c, q[1][i].s048c, q[2][i].s048c, q[3][i].s048c);
+            g[i][1] = (float16)(q[0][i].s159d, q[1][i].s159d, q[2][i].s159d, q[3][i].s159d);
+            g[i][2] = (float16)(q[0][i].s26ae, q[1][i].s26ae, q[2][i].s26ae, q[3][i].s26ae);
+            g[i][3] = (float16)(q[0][i].s37bf, q[1][i].s37bf, q[2][i].s37bf, q[3][i].s37bf);
+        }
+    } else
+#endif
+    {
+    float values[WINO_M * WINO_M][16];
+    for (int k = 0; k < 16; ++k) {
+        const int rows = k < lanes ? min(WINO_M, OH - ty * WINO_M) : 0, cols = min(WINO_M, OW - tx * WINO_M);
+        const __global float* in = dy + dyOffset + (((size_t)image * O + o) * OH + ty * WINO_M) * OW + tx * WINO_M;
+        if (rows == WINO_M && cols == WINO_M) {
+            for (int i = 0; i < WINO_M; ++i)
+                for (int j = 0; j < WINO_M; ++j) values[i * WINO_M + j][k] = in[i * OW + j];
+        } else {
+            for (int i = 0; i < WINO_M; ++i)
+                for (int j = 0; j < WINO_M; ++j) values[i * WINO_M + j][k] = i < rows && j < cols ? in[i * OW + j] : 0.0f;
+        }
+        if (++tx == tilesX) {
+            tx = 0;
+            if (++ty == tilesY) { ty = 0; ++image; }
+        }
     }
+    for (int i = 0; i < WINO_M; ++i)
+        for (int j = 0; j < WINO_M; ++j) g[i][j] = vload16(0, values[i * WINO_M + j]);
+    }
+    for (int j = 0; j < WINO_M; ++j) CALL(OUTPUT_ADJOINT_1D, COLM(g, j), COLA(t, j))
+    for (int i = 0; i < ALPHA; ++i) CALL(OUTPUT_ADJOINT_1D, ROWM(t, i), ROWA(r, i))
+    __global float* out = dm + (size_t)o * columns + c0;
+    for (int i = 0; i < ALPHA; ++i)
+        for (int j = 0; j < ALPHA; ++j) {
+            __global float* at = out + (size_t)(i * ALPHA + j) * plane;
+            if (lanes == 16) {
+                vstore16(r[i][j], 0, at);
+            } else {
+                float partial[16];
+                vstore16(r[i][j], 0, partial);
+                for (int k = 0; k < lanes; ++k) at[k] = partial[k];
+            }
+        }
 }

@@ -61,6 +61,10 @@ extension KernelChecks {
             .init([[2, 8, 9, 7], [32, 4, 3, 3]], [1, 1, 1, 1, 2, 32 << 20]),
             .init([[3, 4, 6, 9], [16, 4, 3, 3]], [1, 1, 1, 2, 1, 1000]),
             .init([[3, 40, 5, 6], [16, 40, 3, 3]], [1, 1, 1, 1, 1, 1000]),
+            // Whole F(4×4) tiles in rows of 4 and 8 tiles, 16 columns crossing an image's end.
+            .init([[2, 3, 16, 16], [16, 3, 3, 3]], [1, 1, 1, 1, 1, 32 << 20]),
+            .init([[1, 5, 16, 32], [17, 5, 3, 3]], [1, 1, 1, 1, 1, 32 << 20]),
+            .init([[3, 2, 8, 16], [16, 2, 3, 3]], [1, 1, 1, 1, 1, 32 << 20]),
         ]
         // `oneImageChunks` runs every case in chunks of one image (dU accumulated over them).
         func winograd(_ name: String, tile: Int, otherPanelWidth: Bool, oneImageChunks: Bool = false) -> KernelCheck {

@@ -81,7 +81,7 @@ extension OpenCLBackend {
                 try matmul(into: productsMem, offset: g * og * columns, batchStride: mPlane, storage(u).mem, weights,
                            panels: vMem, layout, batch: plan.points, m: og, n: columns, k: cg)
             }
-            try winogradOutputF32(adjoint: false, options: options, global: [plan.tilesY, count * c.outChannels],
+            try winogradOutputF32(adjoint: false, options: options, global: [(columns + 15) / 16, c.outChannels],
                                   image: storage(out).mem, imageOffset: start * c.outChannels * c.spatial, products: productsMem,
                                   plane: mPlane, c, plan, columns: columns)
         }
@@ -108,7 +108,7 @@ extension OpenCLBackend {
             let (vPlane, mPlane) = (Self.planeStride(groups * panelsC * P * columns), Self.planeStride(c.outChannels * columns))
             try winogradInputF32(transposed: true, options: options, global: [panelsC, columns, groups], v: vMem, plane: vPlane,
                                  x: storage(x).mem, xOffset: start * c.channels * c.height * c.width, c, plan, columns: columns)
-            try winogradOutputF32(adjoint: true, options: options, global: [plan.tilesY, count * c.outChannels],
+            try winogradOutputF32(adjoint: true, options: options, global: [(columns + 15) / 16, c.outChannels],
                                   image: storage(g).mem, imageOffset: start * c.outChannels * c.spatial, products: dmMem,
                                   plane: mPlane, c, plan, columns: columns)
             for group in 0..<groups {
@@ -162,8 +162,9 @@ extension OpenCLBackend {
         let buffers: [(String, KernelArg)] = adjoint
             ? [("dm", .buffer(products)), ("plane", .i(plane)), ("dy", .buffer(image)), ("dyOffset", .i(imageOffset))]
             : [("y", .buffer(image)), ("yOffset", .i(imageOffset)), ("m", .buffer(products)), ("plane", .i(plane))]
+        // As the input transform: α² float16 vectors and a 16×16 array per work-item, small groups.
         try launch(adjoint ? "winograd_output_adjoint_f32" : "winograd_output_f32", file: Self.winogradFile, options: options,
-                   global: global,
+                   global: global, local: [1, [8, 4, 2].first { global[1] % $0 == 0 } ?? 1],
                    buffers + [("O", .i(c.outChannels)), ("OH", .i(c.oh)), ("OW", .i(c.ow)), ("tilesY", .i(plan.tilesY)),
                               ("tilesX", .i(plan.tilesX)), ("columns", .i(columns))],
                    profileLabel: "F(\(plan.m)) \(c.outChannels)x\(columns)")
