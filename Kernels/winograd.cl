@@ -235,6 +235,92 @@ __kernel void winograd_input_f32(__global float* v, int plane, __global const fl
 }
 #endif
 
+// The input of winograd_input_padded_f32: each of `planes` planes of x (from x + xOffset) with
+// zeros around it, Hp × Wp with the image at (padY, padX), where every tile's α×α pixels lie
+// inside (Hp = tilesY·m + 2, Wp = tilesX·m + 2). Global [planes]: a work-item per plane.
+__kernel void winograd_pad_f32(__global float* restrict xp, __global const float* restrict x, int xOffset, int planes,
+                               int H, int W, int padY, int padX, int Hp, int Wp)
+{
+    const int p = get_global_id(0);
+    if (p >= planes) return;
+    const __global float* in = x + xOffset + (size_t)p * H * W;
+    __global float* out = xp + (size_t)p * Hp * Wp;
+    const int right = min(Wp, padX + W);   // the row lies in [padX, right)
+    for (int r = 0; r < Hp; ++r) {
+        __global float* o = out + r * Wp;
+        const int iy = r - padY;
+        if (iy < 0 || iy >= H) {
+            for (int j = 0; j < Wp; ++j) o[j] = 0.0f;
+            continue;
+        }
+        const __global float* row = in + iy * W - padX;
+        for (int j = 0; j < padX; ++j) o[j] = 0.0f;
+        int j = padX;
+        for (; j + 16 <= right; j += 16) vstore16(vload16(0, row + j), 0, o + j);
+        for (; j < right; ++j) o[j] = row[j];
+        for (; j < Wp; ++j) o[j] = 0.0f;
+    }
+}
+
+#if WINO_M == 4 && !TRANSPOSED
+// winograd_input_f32's forward layout for F(4×4) where rows of tiles come in fours (tilesX a
+// multiple of 4), from the padded planes of winograd_pad_f32 (C planes an image): each 4 tiles of
+// a row read their 6 rows of 18 pixels with one 16-wide and one 2-wide load, de-interleaved into
+// 4 lanes of the 16-column vectors; no pixel is tested against the image's edges.
+// Global [column panels, Cg, groups] with small groups (PoCL keeps each work-item's arrays).
+#define BLOCK_ROW(SW, i, w, e) { \
+    d[i][0].SW = w.s048c; d[i][1].SW = w.s159d; d[i][2].SW = w.s26ae; d[i][3].SW = w.s37bf; \
+    d[i][4].SW = (float4)(w.s48c, e.s0); d[i][5].SW = (float4)(w.s59d, e.s1); }
+__kernel void winograd_input_padded_f32(__global float* v, int plane, __global const float* xp, int C, int Hp, int Wp,
+                                        int tilesY, int tilesX, int columns, int groups, int Cg)
+{
+    const int group = get_global_id(2);
+    const int panels = (columns + PANEL - 1) / PANEL, panel = get_global_id(0), c = get_global_id(1);
+    if (panel >= panels || c >= Cg) return;
+    __global float* out = v + (((size_t)group * panels + panel) * Cg + c) * PANEL;
+    const size_t planeSize = (size_t)Hp * Wp;
+    for (int h0 = 0; h0 < PANEL; h0 += 16) {
+        const int c0 = panel * PANEL + h0;
+        float16 d[ALPHA][ALPHA], t[ALPHA][ALPHA], r[ALPHA][ALPHA];
+        if (c0 + 16 <= columns) {
+            for (int b = 0; b < 4; ++b) {
+                const int cb = c0 + 4 * b, tx = cb % tilesX, ty = (cb / tilesX) % tilesY, image = cb / (tilesX * tilesY);
+                const __global float* in = xp + ((size_t)image * C + group * Cg + c) * planeSize + ty * 4 * Wp + tx * 4;
+                for (int i = 0; i < ALPHA; ++i) {
+                    const float16 w = vload16(0, in + i * Wp);
+                    const float2 e = vload2(0, in + i * Wp + 16);
+                    if (b == 0) BLOCK_ROW(s0123, i, w, e)
+                    else if (b == 1) BLOCK_ROW(s4567, i, w, e)
+                    else if (b == 2) BLOCK_ROW(s89ab, i, w, e)
+                    else BLOCK_ROW(scdef, i, w, e)
+                }
+            }
+        } else {
+            // The panel's last, partial run of columns: lane by lane, zero past the last column.
+            float values[ALPHA * ALPHA][16];
+            for (int k = 0; k < 16; ++k) {
+                const int column = c0 + k;
+                if (column >= columns) {
+                    for (int xi = 0; xi < ALPHA * ALPHA; ++xi) values[xi][k] = 0.0f;
+                    continue;
+                }
+                const int tx = column % tilesX, ty = (column / tilesX) % tilesY, image = column / (tilesX * tilesY);
+                const __global float* in = xp + ((size_t)image * C + group * Cg + c) * planeSize + ty * 4 * Wp + tx * 4;
+                for (int i = 0; i < ALPHA; ++i)
+                    for (int j = 0; j < ALPHA; ++j) values[i * ALPHA + j][k] = in[i * Wp + j];
+            }
+            for (int i = 0; i < ALPHA; ++i)
+                for (int j = 0; j < ALPHA; ++j) d[i][j] = vload16(0, values[i * ALPHA + j]);
+        }
+        for (int j = 0; j < ALPHA; ++j) CALL(INPUT_1D, COLA(d, j), COLA(t, j))
+        for (int i = 0; i < ALPHA; ++i) CALL(INPUT_1D, ROWA(t, i), ROWA(r, i))
+        for (int i = 0; i < ALPHA; ++i)
+            for (int j = 0; j < ALPHA; ++j) vstore16(r[i][j], 0, out + (size_t)(i * ALPHA + j) * plane + h0);
+    }
+}
+#undef BLOCK_ROW
+#endif
+
 // The output transform Y = Aᵀ M A: M[ξ][o][column] (rows of `columns`) to y[image][o][OH][OW] at
 // y + yOffset, for O channels. Global [ceil(columns / 16), O]: a work-item per 16 neighbouring
 // columns of one channel, whose α² products load as 16-wide vectors and transform in the lanes;

@@ -140,6 +140,10 @@ extension KernelChecks {
                      otherPanelWidth: true),
             winograd("winograd_weight_adjoint_f32 F(4x4,3x3) conv2d and gradients in chunks of one image", tile: 4,
                      otherPanelWidth: false, oneImageChunks: true),
+            // Rows of tiles in fours (the last three cases) read zero-padded planes.
+            winograd("winograd_pad_f32 F(4x4,3x3) conv2d and gradients in chunks of one image, the other panel width", tile: 4,
+                     otherPanelWidth: true, oneImageChunks: true),
+            winograd("winograd_input_padded_f32 F(4x4,3x3) conv2d and gradients", tile: 4, otherPanelWidth: false),
             KernelCheck("bias_act_f32", family: "bias_act", tolerance: .exact, cases: biasActCases, body: biasAct),
             backward("bias_act_grad_f32", family: "bias_act", tolerance: .accumulation, cases: biasActCases, biasAct),
             // The CPU profile's kernel for factors 1 and 2 (the others fall back to upfirdn2d_f32 there).
