@@ -158,6 +158,41 @@ __kernel void upfirdn2d_rows_f32(__global float* restrict out, __global const fl
             const int uy = oy * DOWN_Y + ky - padY0;
             in[ky] = uy >= 0 && uy < H * UP_Y && uy % UP_Y == 0 ? plane + (uy / UP_Y) * W : 0;
         }
+#if UP_X == 1 && DOWN_X == 1
+        // Rows of 16 or more: strips over the whole row; those that reach past an edge load
+        // 16-wide anyway and zero the lanes outside the row, where the load stays inside the
+        // buffer (all but the first and last rows of the buffer).
+        bool masked = OW >= 16 && W >= 16;
+        const size_t total = (size_t)planes * H * W;
+        for (int ky = 0; ky < FIR_H && masked; ++ky) {
+            if (!in[ky]) continue;
+            const long first = (in[ky] - x) - padX0, last = (in[ky] - x) + (OW - 16) + FIR_W - 1 - padX0 + 16;
+            masked = first >= 0 && last <= (long)total;
+        }
+        if (masked) {
+            const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            for (int s = 0; s < OW; s += 16) {
+                const int ox0 = min(s, OW - 16);
+                const bool inside = ox0 >= lo && ox0 + 16 <= hi;
+                float16 acc = 0.0f;
+                for (int ky = 0; ky < FIR_H; ++ky) {
+                    if (!in[ky]) continue;
+                    const __global float* row = in[ky];
+                    for (int kx = 0; kx < FIR_W; ++kx) {
+                        const int start = ox0 + kx - padX0;
+                        float16 v = vload16(0, row + start);
+                        if (!inside) {
+                            const int16 at = lane + (int16)(start);
+                            v = select((float16)(0.0f), v, (at >= (int16)(0)) & (at < (int16)(W)));
+                        }
+                        acc = fma((float16)(taps[ky][kx]), v, acc);
+                    }
+                }
+                vstore16(acc, 0, o + ox0);
+            }
+            continue;
+        }
+#endif
         if (strips) {
             for (int s = lo; s < hi; s += 16) {
                 const int ox0 = min(s, hi - 16);
