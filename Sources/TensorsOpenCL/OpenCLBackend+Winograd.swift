@@ -177,7 +177,7 @@ extension OpenCLBackend {
     func winogradInputPaddedF32(options: String, global: [Int], v: CLBuffer, plane: Int, padded: CLBuffer, _ c: ConvGeometry,
                                 _ plan: WinogradPlan, hp: Int, wp: Int, columns: Int) throws {
         try launch("winograd_input_padded_f32", file: Self.winogradFile, options: options + " -DTRANSPOSED=0", global: global,
-                   local: [1, [8, 4, 2].first { global[1] % $0 == 0 } ?? 1, 1],
+                   local: [[8, 4, 2].first { global[0] % $0 == 0 } ?? 1, 1, 1],
                    [("v", .buffer(v)), ("plane", .i(plane)), ("xp", .buffer(padded)), ("C", .i(c.channels)), ("Hp", .i(hp)),
                     ("Wp", .i(wp)), ("tilesY", .i(plan.tilesY)), ("tilesX", .i(plan.tilesX)), ("columns", .i(columns)),
                     ("groups", .i(c.p.groups)), ("Cg", .i(c.groupChannels))],
@@ -193,7 +193,7 @@ extension OpenCLBackend {
             : [("y", .buffer(image)), ("yOffset", .i(imageOffset)), ("m", .buffer(products)), ("plane", .i(plane))]
         // As the input transform: α² float16 vectors and a 16×16 array per work-item, small groups.
         try launch(adjoint ? "winograd_output_adjoint_f32" : "winograd_output_f32", file: Self.winogradFile, options: options,
-                   global: global, local: [1, [8, 4, 2].first { global[1] % $0 == 0 } ?? 1],
+                   global: global, local: [[8, 4, 2].first { global[0] % $0 == 0 } ?? 1, 1],
                    buffers + [("O", .i(c.outChannels)), ("OH", .i(c.oh)), ("OW", .i(c.ow)), ("tilesY", .i(plan.tilesY)),
                               ("tilesX", .i(plan.tilesX)), ("columns", .i(columns))],
                    profileLabel: "F(\(plan.m)) \(c.outChannels)x\(columns)")
