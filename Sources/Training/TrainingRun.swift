@@ -14,7 +14,7 @@ public final class TrainingRun {
     public let folder: URL
     /// The locked folder that every file of the run is written through; nil on MPI ranks other than 0.
     let runFolder: RunFolder?
-    let device: Device
+    public let device: Device
     let dataset: ImageDataset
     let trainer: Trainer
     /// How long the run trains, in thousands of images: `options.kimg`, else the preset's.

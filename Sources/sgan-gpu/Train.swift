@@ -173,7 +173,9 @@ struct Train: ParsableCommand {
         let world = MPIWorld.launched(environment: environment) ? try MPIWorld() : nil
         let ranks = (world?.size ?? 1) > 1 ? world : nil
         do {
-            try prepare(o, resume: resume, weights: weights, world: ranks).run(stopOnSignals: true)
+            let run = try prepare(o, resume: resume, weights: weights, world: ranks)
+            try run.run(stopOnSignals: true)
+            if (ranks?.rank ?? 0) == 0 { try printProfile(run.device) }
             world?.finalize()
         } catch let stopped as TrainingStopped {
             // The run said how to continue; the status says which signal stopped it.
