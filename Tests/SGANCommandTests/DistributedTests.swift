@@ -99,7 +99,10 @@ struct DistributedTests {
         // Rank 0 alone wrote and printed: one run folder, one copy of each line.
         #expect(try runs(two).count == 1)
         #expect(result.out.components(separatedBy: "Done:").count == 2, "\(result.out)")
-        #expect(result.out.components(separatedBy: "tick 0 ").count == 2, "\(result.out)")
+        // One tick-0 line (a first run on a machine adds one note about compiling, also once).
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("tick 0 ") && $0.contains("kimg") }.count == 1, "\(result.out)")
+        #expect(lines.filter { $0.hasPrefix("tick 0 took") }.count <= 1, "\(result.out)")
     }
 
     /// A two-rank run's snapshot continues in one process (with the run's own rounds of 4) on the
