@@ -78,4 +78,38 @@ __kernel void reduce_serial_f32(__global float* out, __global const float* in, i
     out[o] = reduce_share(in + view_offset(o, keptRank, keptShape8, keptStride8), 0, 1, reducedCount,
                           reducedRank, reducedShape8, reducedStride8) * scale;
 }
+
+// The CPU profile's reduction where the innermost reduced axis is contiguous and long (a bias
+// gradient over N and H·W, a sum over a row): a work-item per output reads each run 16 floats
+// at a time into 16 partial results, combined pairwise at the end, then the runs' tails. At most
+// two reduced dims: the contiguous run (s0) and an outer one (s1). The arguments of reduce_serial_f32.
+__kernel void reduce_rows_f32(__global float* out, __global const float* in, int reducedCount,
+                              int keptRank, int8 keptShape8, int8 keptStride8,
+                              int reducedRank, int8 reducedShape8, int8 reducedStride8,
+                              float scale, int outCount)
+{
+    const int o = get_global_id(0);
+    if (o >= outCount) return;
+    const __global float* base = in + view_offset(o, keptRank, keptShape8, keptStride8);
+    const int n0 = reducedShape8.s0, n1 = reducedRank > 1 ? reducedShape8.s1 : 1;
+    const int s1 = reducedRank > 1 ? reducedStride8.s1 : 0, whole = n0 / 16 * 16;
+    float16 acc = (float16)(REDUCE_INIT);
+    float tail = REDUCE_INIT;
+    for (int r1 = 0; r1 < n1; ++r1) {
+        const __global float* row = base + (size_t)r1 * s1;
+        for (int j = 0; j < whole; j += 16) {
+            const float16 v = vload16(0, row + j);
+            acc = REDUCE_OP(acc, v);
+        }
+        for (int j = whole; j < n0; ++j) {
+            const float v = row[j];
+            tail = REDUCE_OP(tail, v);
+        }
+    }
+    const float8 h = REDUCE_OP(acc.lo, acc.hi);
+    const float4 q = REDUCE_OP(h.lo, h.hi);
+    const float2 d = REDUCE_OP(q.lo, q.hi);
+    const float r = REDUCE_OP(d.x, d.y);
+    out[o] = REDUCE_OP(r, tail) * scale;
+}
 #endif

@@ -82,9 +82,10 @@ extension OpenCLBackend {
                    + [("scale", .float(scale)), ("scratch", .local(bytes: scratchBytes))], profileLabel: profileLabel())
     }
 
-    func reduceSerialF32(options: String, out: CLBuffer, in input: CLBuffer, _ views: ReduceViews, scale: Float, outCount: Int,
-                         profileLabel: @autoclosure () -> String) throws {
-        try launch("reduce_serial_f32", file: Self.reduceFile, options: options, global: [outCount],
+    /// `reduce_serial_f32`, or with `rows` `reduce_rows_f32`: the same arguments.
+    func reduceSerialF32(rows: Bool = false, options: String, out: CLBuffer, in input: CLBuffer, _ views: ReduceViews, scale: Float,
+                         outCount: Int, profileLabel: @autoclosure () -> String) throws {
+        try launch(rows ? "reduce_rows_f32" : "reduce_serial_f32", file: Self.reduceFile, options: options, global: [outCount],
                    [("out", .buffer(out)), ("in", .buffer(input))] + views.arguments
                    + [("scale", .float(scale)), ("outCount", .i(outCount))], profileLabel: profileLabel())
     }

@@ -186,6 +186,12 @@ public final class OpenCLBackend: Backend {
         // Shapes and strides innermost axis first, as the strided kernels take them.
         let views = ReduceViews(reducedCount: reducedCount, kept: (kept.shape.reversed(), kept.strides[0].reversed()),
                                 reduced: (reduced.shape.reversed(), reduced.strides[0].reversed()))
+        // On a CPU, long contiguous runs (at most two reduced dims) in 16-wide loads, a work-item per output.
+        if isCPU && outCount >= 16 && reduced.shape.count <= 2 && reduced.strides[0].last == 1 && (reduced.shape.last ?? 0) >= 64 {
+            try reduceSerialF32(rows: true, options: options, out: storage(out).mem, in: storage(x).mem, views, scale: Float(scale),
+                                outCount: outCount, profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
+            return out
+        }
         if outCount >= 256 && serialLength {
             try reduceSerialF32(options: options, out: storage(out).mem, in: storage(x).mem, views, scale: Float(scale),
                                 outCount: outCount, profileLabel: "\(kept.shape)x\(reduced.shape) in\(reduced.strides[0])")
