@@ -124,12 +124,25 @@ __kernel void im2col_panels_f32(__global float* bp, __global const float* x, int
         return;
     }
     // Otherwise output row by output row: the image row is fixed within a run, so each element
-    // costs one bounds test.
+    // costs one bounds test. With stride 2, a run of 16 or 8 pixels inside the row takes the even
+    // lanes of 32 or 16 loaded floats (the one past the last used may be the next row's first,
+    // so not on the last row of the launch's last plane).
+    const bool lastPlane = b == batchCount - 1 && ci == C - 1;
     for (int j = 0; j < PANEL;) {
         const int run = min(PANEL - j, OW - ox);
         const int y = oy * strideY - padY + ky;
         if (p0 + j >= spatial || y < 0 || y >= H) {
             for (int t = 0; t < run; ++t) out[j + t] = 0.0f;
+        } else if (strideX == 2 && (run == 16 || run == 8) && p0 + j + run <= spatial && ox * 2 - padX + kx >= 0
+                   && ox * 2 - padX + kx + 2 * run <= W - 1 + (lastPlane && y == H - 1 ? 0 : 1)) {
+            const __global float* in = plane + y * W + ox * 2 - padX + kx;
+            const float16 a = vload16(0, in);
+            if (run == 16) {
+                const float16 b2 = vload16(0, in + 16);
+                vstore16((float16)(a.s02468ace, b2.s02468ace), 0, out + j);
+            } else {
+                vstore8(a.s02468ace, 0, out + j);
+            }
         } else {
             const __global float* in = plane + y * W;
             for (int t = 0; t < run; ++t) {

@@ -78,6 +78,9 @@ extension KernelChecks {
                 .init([[2, 6, 7, 35], [32, 3, 3, 3]], [1, 1, 1, 1, 2]),
                 .init([[1, 5, 6, 6], [20, 5, 4, 4]], [1, 1, 2, 1, 1]),
                 .init([[3, 2, 5, 5], [16, 2, 1, 1]], [2, 2, 0, 0, 1]),
+                // Stride 2 with output rows of 16 and 8 (the even lanes of whole-row loads), and with padding.
+                .init([[2, 3, 33, 33], [16, 3, 3, 3]], [2, 2, 0, 0, 1]), .init([[1, 2, 17, 17], [16, 2, 3, 3]], [2, 2, 0, 0, 1]),
+                .init([[1, 3, 32, 32], [16, 3, 3, 3]], [2, 2, 1, 1, 1]),
             ]) { inputs, p in
                 try inputs[0].conv2d(inputs[1], stride: (p[0], p[1]), padding: (p[2], p[3]), groups: p[4])
             },
