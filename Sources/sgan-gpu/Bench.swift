@@ -90,12 +90,13 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// With SGAN_PROFILE=1: the device time of each kernel over all measurements.
+/// With SGAN_PROFILE=1: the device time of each kernel (the 60 largest) and in all, over everything
+/// the device ran since it opened (`bench`'s measurements, `train`'s run).
 func printProfile(_ device: Device) throws {
     guard let runtime = device.openCL, runtime.profiling else { return }
     let profile = try runtime.profile()
     let total = profile.reduce(0) { $0 + $1.2 }, launches = profile.reduce(0) { $0 + $1.1 }
-    print("device time by kernel (SGAN_PROFILE=1), all measurements together: \(String(format: "%.3f", total)) s in \(launches) launches")
+    print("device time by kernel (SGAN_PROFILE=1), all launches together: \(String(format: "%.3f", total)) s in \(launches) launches")
     for (name, count, seconds) in profile.prefix(60) {
         print("  \(String(format: "%8.3f", seconds)) s  \(String(format: "%6d", count))x  \(name)")
     }
