@@ -131,8 +131,9 @@ __kernel void upfirdn2d_fir_f32(__global float* out, __global const float* x, __
 // A work-item computes `rows` output rows of one plane (global [planes, ceil(OH / rows)]): where a
 // row's 16 neighbouring outputs read only inside the image, 16-wide loads feed them (for DOWN_X 2
 // the even lanes of 32 inputs, for UP_X 2 eight inputs interleaved with zeros), the last such strip
-// moved back to end at the last such output; the outputs at the edges are summed tap by tap. PoCL
-// compiles a work-item's loops as they are, where its one-output work-items paid for themselves.
+// moved back to end at the last such output; the outputs at the edges are summed tap by tap (for
+// up = down = 1 the edge strips are 16-wide too, see below). On PoCL a work-item that loops over
+// rows costs far less than one work-item per output or per strip.
 #if defined(UPFIRDN_ROWS) && UP_X * DOWN_X <= 2
 __kernel void upfirdn2d_rows_f32(__global float* restrict out, __global const float* restrict x, __global const float* restrict f,
                                  int planes, int H, int W, int padY0, int padX0, int OH, int OW, float gain, int rows)
