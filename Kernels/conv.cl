@@ -124,17 +124,15 @@ __kernel void im2col_panels_f32(__global float* bp, __global const float* x, int
         return;
     }
     // Otherwise output row by output row: the image row is fixed within a run, so each element
-    // costs one bounds test. With stride 2, a run of 16 or 8 pixels inside the row takes the even
-    // lanes of 32 or 16 loaded floats (the one past the last used may be the next row's first,
-    // so not on the last row of the launch's last plane).
-    const bool lastPlane = b == batchCount - 1 && ci == C - 1;
+    // costs one bounds test. With stride 2, a run of 16 or 8 pixels whose 32 or 16 loaded floats
+    // lie inside the row takes their even lanes.
     for (int j = 0; j < PANEL;) {
         const int run = min(PANEL - j, OW - ox);
         const int y = oy * strideY - padY + ky;
         if (p0 + j >= spatial || y < 0 || y >= H) {
             for (int t = 0; t < run; ++t) out[j + t] = 0.0f;
         } else if (strideX == 2 && (run == 16 || run == 8) && p0 + j + run <= spatial && ox * 2 - padX + kx >= 0
-                   && ox * 2 - padX + kx + 2 * run <= W - 1 + (lastPlane && y == H - 1 ? 0 : 1)) {
+                   && ox * 2 - padX + kx + 2 * run <= W) {
             const __global float* in = plane + y * W + ox * 2 - padX + kx;
             const float16 a = vload16(0, in);
             if (run == 16) {
