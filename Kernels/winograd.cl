@@ -139,6 +139,23 @@ __kernel void winograd_weight_adjoint_f32(__global float* dw, __global const flo
     }
 }
 
+// The tile of a column: (tx, ty, image).
+inline int3 tile_of(int column, int tilesY, int tilesX)
+{
+    return (int3)(column % tilesX, (column / tilesX) % tilesY, column / (tilesX * tilesY));
+}
+
+// The tile `step` columns further on, for steps that do not cross a row of tiles (tilesX a multiple of step).
+inline int3 next_tiles(int3 tile, int step, int tilesY, int tilesX)
+{
+    tile.x += step;
+    if (tile.x == tilesX) {
+        tile.x = 0;
+        if (++tile.y == tilesY) { tile.y = 0; ++tile.z; }
+    }
+    return tile;
+}
+
 // The α×α input tile whose top-left pixel is (y0, x0) of the plane `in`, zero outside H × W.
 inline void load_tile(float d[ALPHA][ALPHA], const __global float* in, int H, int W, int y0, int x0)
 {
@@ -156,19 +173,12 @@ inline void load_tile(float d[ALPHA][ALPHA], const __global float* in, int H, in
     }
 }
 
-// The input transform V = Bᵀ d B of every (column, channel) of `groups` groups of Cg channels,
-// written as matmul_panels_f32's B operand, PANEL floats per row:
-//   TRANSPOSED 0 (forward, B = V_ξ [Cg × columns]): v[ξ][g][column / PANEL][c][column % PANEL];
-//                global [column panels, Cg, groups], a work-item per panel row (PANEL columns);
-//   TRANSPOSED 1 (weight gradient, B = V_ξᵀ [columns × Cg]): v[ξ][g][c / PANEL][column][c % PANEL];
-//                global [channel panels, columns, groups], a work-item per panel row (PANEL channels).
-// Padding columns or channels past the end are written as zeros. x holds images of C channels
-// (C = groups · Cg), starting at x + xOffset.
-#ifndef TRANSPOSED
-#define TRANSPOSED 0
-#endif
-
-#if TRANSPOSED
+// The input transform V = Bᵀ d B of every (column, channel) of `groups` groups of Cg channels, in
+// the weight gradient's layout for matmul_panels_f32's B operand (B = V_ξᵀ [columns × Cg]), PANEL
+// floats per row: v[ξ][g][c / PANEL][column][c % PANEL]. Global [channel panels, columns, groups],
+// a work-item per panel row (PANEL channels); channels past Cg are written as zeros. x holds images
+// of C channels (C = groups · Cg), starting at x + xOffset. The forward layout is
+// winograd_input_padded_f32's.
 __kernel void winograd_input_f32(__global float* v, int plane, __global const float* x, int xOffset, int C, int H, int W,
                                  int padY, int padX, int tilesY, int tilesX, int columns, int groups, int Cg)
 {
@@ -176,64 +186,22 @@ __kernel void winograd_input_f32(__global float* v, int plane, __global const fl
     const int panels = (Cg + PANEL - 1) / PANEL, panel = get_global_id(0), column = get_global_id(1);
     if (panel >= panels || column >= columns) return;
     __global float* out = v + (((size_t)group * panels + panel) * columns + column) * PANEL;
-    const int tx = column % tilesX, rest = column / tilesX, ty = rest % tilesY, image = rest / tilesY;
+    const int3 tile = tile_of(column, tilesY, tilesX);
     for (int lane = 0; lane < PANEL; ++lane) {
         const int c = panel * PANEL + lane;
         if (c >= Cg) {
             for (int xi = 0; xi < ALPHA * ALPHA; ++xi) out[(size_t)xi * plane + lane] = 0.0f;
             continue;
         }
-        const __global float* in = x + xOffset + ((size_t)image * C + (size_t)group * Cg + c) * H * W;
+        const __global float* in = x + xOffset + ((size_t)tile.z * C + (size_t)group * Cg + c) * H * W;
         float d[ALPHA][ALPHA], t[ALPHA][ALPHA], r[ALPHA][ALPHA];
-        load_tile(d, in, H, W, ty * WINO_M - padY, tx * WINO_M - padX);
+        load_tile(d, in, H, W, tile.y * WINO_M - padY, tile.x * WINO_M - padX);
         for (int j = 0; j < ALPHA; ++j) CALL(INPUT_1D, COLA(d, j), COLA(t, j))
         for (int i = 0; i < ALPHA; ++i) CALL(INPUT_1D, ROWA(t, i), ROWA(r, i))
         for (int i = 0; i < ALPHA; ++i)
             for (int j = 0; j < ALPHA; ++j) out[(size_t)(i * ALPHA + j) * plane + lane] = r[i][j];
     }
 }
-#else
-// The forward layout transforms 16 columns at once in float16 lanes: each tile value is gathered
-// into its lane (zero outside the image or past the last column), the transforms run on vectors,
-// and each plane gets one 16-float store (12% faster than a column at a time; what remains is
-// mostly the 19 MB that a 128-channel launch at 32² writes).
-__kernel void winograd_input_f32(__global float* v, int plane, __global const float* x, int xOffset, int C, int H, int W,
-                                 int padY, int padX, int tilesY, int tilesX, int columns, int groups, int Cg)
-{
-    const int group = get_global_id(2);
-    const int panels = (columns + PANEL - 1) / PANEL, panel = get_global_id(0), c = get_global_id(1);
-    if (panel >= panels || c >= Cg) return;
-    __global float* out = v + (((size_t)group * panels + panel) * Cg + c) * PANEL;
-    const int16 lanes = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    for (int h0 = 0; h0 < PANEL; h0 += 16) {
-        const int16 column = (int16)(panel * PANEL + h0) + lanes;
-        const int16 valid = column < (int16)(columns);
-        const int16 col = select((int16)(0), column, valid);
-        const int16 tx = col % (int16)(tilesX), rest = col / (int16)(tilesX);
-        const int16 ty = rest % (int16)(tilesY), image = rest / (int16)(tilesY);
-        const int16 y0 = ty * (int16)(WINO_M) - (int16)(padY), x0 = tx * (int16)(WINO_M) - (int16)(padX);
-        const int16 base = (image * (int16)(C) + (int16)(group * Cg + c)) * (int16)(H * W);
-        const __global float* in = x + xOffset;
-        float16 d[ALPHA][ALPHA], t[ALPHA][ALPHA], r[ALPHA][ALPHA];
-        for (int i = 0; i < ALPHA; ++i) {
-            const int16 iy = y0 + (int16)(i);
-            const int16 rowOK = valid & (iy >= (int16)(0)) & (iy < (int16)(H));
-            for (int j = 0; j < ALPHA; ++j) {
-                const int16 ix = x0 + (int16)(j);
-                const int16 ok = rowOK & (ix >= (int16)(0)) & (ix < (int16)(W));
-                const int16 at = select((int16)(0), base + iy * (int16)(W) + ix, ok);
-                float16 g = (float16)(in[at.s0], in[at.s1], in[at.s2], in[at.s3], in[at.s4], in[at.s5], in[at.s6], in[at.s7],
-                                      in[at.s8], in[at.s9], in[at.sa], in[at.sb], in[at.sc], in[at.sd], in[at.se], in[at.sf]);
-                d[i][j] = select((float16)(0.0f), g, ok);
-            }
-        }
-        for (int j = 0; j < ALPHA; ++j) CALL(INPUT_1D, COLA(d, j), COLA(t, j))
-        for (int i = 0; i < ALPHA; ++i) CALL(INPUT_1D, ROWA(t, i), ROWA(r, i))
-        for (int i = 0; i < ALPHA; ++i)
-            for (int j = 0; j < ALPHA; ++j) vstore16(r[i][j], 0, out + (size_t)(i * ALPHA + j) * plane + h0);
-    }
-}
-#endif
 
 // The input of winograd_input_padded_f32: each of `planes` planes of x (from x + xOffset) with
 // zeros around it, Hp × Wp with the image at (padY, padX), where every tile's α×α pixels lie
@@ -262,12 +230,14 @@ __kernel void winograd_pad_f32(__global float* restrict xp, __global const float
     }
 }
 
-#if WINO_M == 4 && !TRANSPOSED
-// winograd_input_f32's forward layout for F(4×4) where rows of tiles come in fours (tilesX a
-// multiple of 4), from the padded planes of winograd_pad_f32 (C planes an image): each 4 tiles of
-// a row read their 6 rows of 18 pixels with one 16-wide and one 2-wide load, de-interleaved into
-// 4 lanes of the 16-column vectors; no pixel is tested against the image's edges.
-// Global [column panels, Cg, groups] with small groups (PoCL keeps each work-item's arrays).
+// The input transform in the forward layout for matmul_panels_f32's B operand (B = V_ξ [Cg ×
+// columns]), PANEL floats per row: v[ξ][g][column / PANEL][c][column % PANEL], from the padded
+// planes of winograd_pad_f32 (C planes an image), columns past the last written as zeros. Global
+// [column panels, Cg, groups] with small groups (PoCL keeps each work-item's arrays), a work-item
+// per panel row, 16 columns at a time in float16 lanes. For F(4×4) with rows of tiles in fours
+// (tilesX a multiple of 4), each 4 tiles of a row read their 6 rows of 18 pixels with one 16-wide
+// and one 2-wide load, de-interleaved into 4 lanes; otherwise lane by lane. No pixel is tested
+// against the image's edges.
 #define BLOCK_ROW(SW, i, w, e) { \
     d[i][0].SW = w.s048c; d[i][1].SW = w.s159d; d[i][2].SW = w.s26ae; d[i][3].SW = w.s37bf; \
     d[i][4].SW = (float4)(w.s48c, e.s0); d[i][5].SW = (float4)(w.s59d, e.s1); }
@@ -282,10 +252,11 @@ __kernel void winograd_input_padded_f32(__global float* v, int plane, __global c
     for (int h0 = 0; h0 < PANEL; h0 += 16) {
         const int c0 = panel * PANEL + h0;
         float16 d[ALPHA][ALPHA], t[ALPHA][ALPHA], r[ALPHA][ALPHA];
-        if (c0 + 16 <= columns) {
-            for (int b = 0; b < 4; ++b) {
-                const int cb = c0 + 4 * b, tx = cb % tilesX, ty = (cb / tilesX) % tilesY, image = cb / (tilesX * tilesY);
-                const __global float* in = xp + ((size_t)image * C + group * Cg + c) * planeSize + ty * 4 * Wp + tx * 4;
+#if WINO_M == 4
+        if (c0 + 16 <= columns && tilesX % 4 == 0) {
+            int3 tile = tile_of(c0, tilesY, tilesX);
+            for (int b = 0; b < 4; ++b, tile = next_tiles(tile, 4, tilesY, tilesX)) {
+                const __global float* in = xp + ((size_t)tile.z * C + group * Cg + c) * planeSize + tile.y * 4 * Wp + tile.x * 4;
                 for (int i = 0; i < ALPHA; ++i) {
                     const float16 w = vload16(0, in + i * Wp);
                     const float2 e = vload2(0, in + i * Wp + 16);
@@ -295,8 +266,9 @@ __kernel void winograd_input_padded_f32(__global float* v, int plane, __global c
                     else BLOCK_ROW(scdef, i, w, e)
                 }
             }
-        } else {
-            // The panel's last, partial run of columns: lane by lane, zero past the last column.
+        } else
+#endif
+        {
             float values[ALPHA * ALPHA][16];
             for (int k = 0; k < 16; ++k) {
                 const int column = c0 + k;
@@ -304,8 +276,9 @@ __kernel void winograd_input_padded_f32(__global float* v, int plane, __global c
                     for (int xi = 0; xi < ALPHA * ALPHA; ++xi) values[xi][k] = 0.0f;
                     continue;
                 }
-                const int tx = column % tilesX, ty = (column / tilesX) % tilesY, image = column / (tilesX * tilesY);
-                const __global float* in = xp + ((size_t)image * C + group * Cg + c) * planeSize + ty * 4 * Wp + tx * 4;
+                const int3 tile = tile_of(column, tilesY, tilesX);
+                const __global float* in = xp + ((size_t)tile.z * C + group * Cg + c) * planeSize
+                                           + tile.y * WINO_M * Wp + tile.x * WINO_M;
                 for (int i = 0; i < ALPHA; ++i)
                     for (int j = 0; j < ALPHA; ++j) values[i * ALPHA + j][k] = in[i * Wp + j];
             }
@@ -319,7 +292,6 @@ __kernel void winograd_input_padded_f32(__global float* v, int plane, __global c
     }
 }
 #undef BLOCK_ROW
-#endif
 
 // The output transform Y = Aᵀ M A: M[ξ][o][column] (rows of `columns`) to y[image][o][OH][OW] at
 // y + yOffset, for O channels. Global [ceil(columns / 16), O]: a work-item per 16 neighbouring
@@ -347,23 +319,19 @@ __kernel void winograd_output_f32(__global float* y, int yOffset, __global const
         }
     for (int j = 0; j < ALPHA; ++j) CALL(OUTPUT_1D, COLA(d, j), COLM(t, j))
     for (int i = 0; i < WINO_M; ++i) CALL(OUTPUT_1D, ROWA(t, i), ROWM(r, i))
-    int tx = c0 % tilesX, ty = (c0 / tilesX) % tilesY, image = c0 / (tilesX * tilesY);
+    int3 tile = tile_of(c0, tilesY, tilesX);
 #if WINO_M == 4
     // Whole tiles and rows of tiles in fours: each 4 lanes' output row is 16 neighbouring pixels,
     // interleaved from the 4 columns' vectors and stored at once.
     if (lanes == 16 && tilesX % 4 == 0 && OH == tilesY * 4 && OW == tilesX * 4) {
-        for (int b = 0; b < 4; ++b) {
-            __global float* out = y + yOffset + (((size_t)image * O + o) * OH + ty * 4) * OW + tx * 4;
+        for (int b = 0; b < 4; ++b, tile = next_tiles(tile, 4, tilesY, tilesX)) {
+            __global float* out = y + yOffset + (((size_t)tile.z * O + o) * OH + tile.y * 4) * OW + tile.x * 4;
             for (int i = 0; i < 4; ++i) {
                 const float16 u = b == 0 ? (float16)(r[i][0].s0123, r[i][1].s0123, r[i][2].s0123, r[i][3].s0123)
                                 : b == 1 ? (float16)(r[i][0].s4567, r[i][1].s4567, r[i][2].s4567, r[i][3].s4567)
                                 : b == 2 ? (float16)(r[i][0].s89ab, r[i][1].s89ab, r[i][2].s89ab, r[i][3].s89ab)
                                          : (float16)(r[i][0].scdef, r[i][1].scdef, r[i][2].scdef, r[i][3].scdef);
                 vstore16(u.s048c159d26ae37bf, 0, out + i * OW);
-            }
-            if ((tx += 4) == tilesX) {
-                tx = 0;
-                if (++ty == tilesY) { ty = 0; ++image; }
             }
         }
         return;
@@ -372,19 +340,15 @@ __kernel void winograd_output_f32(__global float* y, int yOffset, __global const
     float values[WINO_M * WINO_M][16];
     for (int i = 0; i < WINO_M; ++i)
         for (int j = 0; j < WINO_M; ++j) vstore16(r[i][j], 0, values[i * WINO_M + j]);
-    for (int k = 0; k < lanes; ++k) {
-        __global float* out = y + yOffset + (((size_t)image * O + o) * OH + ty * WINO_M) * OW + tx * WINO_M;
-        const int rows = min(WINO_M, OH - ty * WINO_M), cols = min(WINO_M, OW - tx * WINO_M);
+    for (int k = 0; k < lanes; ++k, tile = next_tiles(tile, 1, tilesY, tilesX)) {
+        __global float* out = y + yOffset + (((size_t)tile.z * O + o) * OH + tile.y * WINO_M) * OW + tile.x * WINO_M;
+        const int rows = min(WINO_M, OH - tile.y * WINO_M), cols = min(WINO_M, OW - tile.x * WINO_M);
         if (rows == WINO_M && cols == WINO_M) {
             for (int i = 0; i < WINO_M; ++i)
                 for (int j = 0; j < WINO_M; ++j) out[i * OW + j] = values[i * WINO_M + j][k];
         } else {
             for (int i = 0; i < rows; ++i)
                 for (int j = 0; j < cols; ++j) out[i * OW + j] = values[i * WINO_M + j][k];
-        }
-        if (++tx == tilesX) {
-            tx = 0;
-            if (++ty == tilesY) { ty = 0; ++image; }
         }
     }
 }
@@ -400,18 +364,14 @@ __kernel void winograd_output_adjoint_f32(__global float* dm, int plane, __globa
     if (c0 >= columns || o >= O) return;
     const int lanes = min(16, columns - c0);
     float16 g[WINO_M][WINO_M], t[ALPHA][WINO_M], r[ALPHA][ALPHA];
-    int tx = c0 % tilesX, ty = (c0 / tilesX) % tilesY, image = c0 / (tilesX * tilesY);
+    int3 tile = tile_of(c0, tilesY, tilesX);
 #if WINO_M == 4
     // Whole tiles and rows of tiles in fours: 16-wide loads of each 4 lanes' rows, de-interleaved.
     if (lanes == 16 && tilesX % 4 == 0 && OH == tilesY * 4 && OW == tilesX * 4) {
         float16 q[4][4];   // [lane block][tile row i]
-        for (int b = 0; b < 4; ++b) {
-            const __global float* in = dy + dyOffset + (((size_t)image * O + o) * OH + ty * 4) * OW + tx * 4;
+        for (int b = 0; b < 4; ++b, tile = next_tiles(tile, 4, tilesY, tilesX)) {
+            const __global float* in = dy + dyOffset + (((size_t)tile.z * O + o) * OH + tile.y * 4) * OW + tile.x * 4;
             for (int i = 0; i < 4; ++i) q[b][i] = vload16(0, in + i * OW);
-            if ((tx += 4) == tilesX) {
-                tx = 0;
-                if (++ty == tilesY) { ty = 0; ++image; }
-            }
         }
         for (int i = 0; i < 4; ++i) {
             g[i][0] = (float16)(q[0][i].s048c, q[1][i].s048c, q[2][i].s048c, q[3][i].s048c);
@@ -423,19 +383,15 @@ __kernel void winograd_output_adjoint_f32(__global float* dm, int plane, __globa
 #endif
     {
     float values[WINO_M * WINO_M][16];
-    for (int k = 0; k < 16; ++k) {
-        const int rows = k < lanes ? min(WINO_M, OH - ty * WINO_M) : 0, cols = min(WINO_M, OW - tx * WINO_M);
-        const __global float* in = dy + dyOffset + (((size_t)image * O + o) * OH + ty * WINO_M) * OW + tx * WINO_M;
+    for (int k = 0; k < 16; ++k, tile = next_tiles(tile, 1, tilesY, tilesX)) {
+        const int rows = k < lanes ? min(WINO_M, OH - tile.y * WINO_M) : 0, cols = min(WINO_M, OW - tile.x * WINO_M);
+        const __global float* in = dy + dyOffset + (((size_t)tile.z * O + o) * OH + tile.y * WINO_M) * OW + tile.x * WINO_M;
         if (rows == WINO_M && cols == WINO_M) {
             for (int i = 0; i < WINO_M; ++i)
                 for (int j = 0; j < WINO_M; ++j) values[i * WINO_M + j][k] = in[i * OW + j];
         } else {
             for (int i = 0; i < WINO_M; ++i)
                 for (int j = 0; j < WINO_M; ++j) values[i * WINO_M + j][k] = i < rows && j < cols ? in[i * OW + j] : 0.0f;
-        }
-        if (++tx == tilesX) {
-            tx = 0;
-            if (++ty == tilesY) { ty = 0; ++image; }
         }
     }
     for (int i = 0; i < WINO_M; ++i)

@@ -68,24 +68,18 @@ extension OpenCLBackend {
         let v = try allocate(count: plan.points * Self.planeStride(groups * roundUp(maxColumns, P) * cg), dtype: x.dtype)
         let products = try allocate(count: plan.points * Self.planeStride(c.outChannels * maxColumns), dtype: x.dtype)
         let (vMem, productsMem) = (storage(v).mem, storage(products).mem)
-        // F(4×4) with rows of tiles in fours reads zero-padded planes with whole-row loads.
-        let padded = plan.m == 4 && plan.tilesX % 4 == 0
-            ? try allocate(count: chunk * c.channels * (plan.tilesY * 4 + 2) * (plan.tilesX * 4 + 2), dtype: x.dtype) : nil
+        // The input transform reads zero-padded planes, where every tile lies inside.
+        let (hp, wp) = (plan.tilesY * plan.m + 2, plan.tilesX * plan.m + 2)
+        let padded = try allocate(count: chunk * c.channels * hp * wp, dtype: x.dtype)
         for start in stride(from: 0, to: c.batch, by: chunk) {
             let count = min(chunk, c.batch - start)
             let columns = count * plan.tilesPerImage
             let panels = roundUp(columns, P) / P
             let (vPlane, mPlane) = (Self.planeStride(groups * panels * cg * P), Self.planeStride(c.outChannels * columns))
-            if let padded {
-                let (hp, wp) = (plan.tilesY * plan.m + 2, plan.tilesX * plan.m + 2)
-                try winogradPadF32(padded: storage(padded).mem, x: storage(x).mem, xOffset: start * c.channels * c.height * c.width,
-                                   planes: count * c.channels, c, hp: hp, wp: wp)
-                try winogradInputPaddedF32(options: options, global: [panels, cg, groups], v: vMem, plane: vPlane, padded: storage(padded).mem,
-                                           c, plan, hp: hp, wp: wp, columns: columns)
-            } else {
-                try winogradInputF32(transposed: false, options: options, global: [panels, cg, groups], v: vMem, plane: vPlane,
-                                     x: storage(x).mem, xOffset: start * c.channels * c.height * c.width, c, plan, columns: columns)
-            }
+            try winogradPadF32(padded: storage(padded).mem, x: storage(x).mem, xOffset: start * c.channels * c.height * c.width,
+                               planes: count * c.channels, c, hp: hp, wp: wp)
+            try winogradInputPaddedF32(options: options, global: [panels, cg, groups], v: vMem, plane: vPlane, padded: storage(padded).mem,
+                                       c, plan, hp: hp, wp: wp, columns: columns)
             for g in 0..<groups {
                 let weights = MatrixLayout(offset: g * og * cg, batchStride: uPlane, rowStride: cg, columnStride: 1)
                 let layout = PanelLayout(offset: g * panels * cg * P, batchStride: vPlane, panelStride: cg * P)
@@ -117,7 +111,7 @@ extension OpenCLBackend {
             let count = min(chunk, c.batch - start)
             let columns = count * plan.tilesPerImage
             let (vPlane, mPlane) = (Self.planeStride(groups * panelsC * P * columns), Self.planeStride(c.outChannels * columns))
-            try winogradInputF32(transposed: true, options: options, global: [panelsC, columns, groups], v: vMem, plane: vPlane,
+            try winogradInputF32(options: options, global: [panelsC, columns, groups], v: vMem, plane: vPlane,
                                  x: storage(x).mem, xOffset: start * c.channels * c.height * c.width, c, plan, columns: columns)
             try winogradOutputF32(adjoint: true, options: options, global: [(columns + 15) / 16, c.outChannels],
                                   image: storage(g).mem, imageOffset: start * c.outChannels * c.spatial, products: dmMem,
@@ -151,19 +145,14 @@ extension OpenCLBackend {
                    global: [o], buffers + [("O", .i(o)), ("Cg", .i(cg))])
     }
 
-    /// `winograd_input_f32`, as the forward's panels over columns or (transposed) the weight
-    /// gradient's panels over channels.
-    func winogradInputF32(transposed: Bool, options: String, global: [Int], v: CLBuffer, plane: Int, x: CLBuffer, xOffset: Int, _ c: ConvGeometry,
+    /// `winograd_input_f32`: the weight gradient's input transform, panels over channels.
+    func winogradInputF32(options: String, global: [Int], v: CLBuffer, plane: Int, x: CLBuffer, xOffset: Int, _ c: ConvGeometry,
                           _ plan: WinogradPlan, columns: Int) throws {
-        // The forward form holds 3·α² float16 vectors per work-item, and PoCL keeps private arrays
-        // per work-item of a group: small groups, so that a thread's stack holds them.
-        let local = transposed ? nil : [1, [8, 4, 2].first { global[1] % $0 == 0 } ?? 1, 1]
-        try launch("winograd_input_f32", file: Self.winogradFile, options: options + " -DTRANSPOSED=\(transposed ? 1 : 0)", global: global,
-                   local: local,
+        try launch("winograd_input_f32", file: Self.winogradFile, options: options, global: global,
                    [("v", .buffer(v)), ("plane", .i(plane)), ("x", .buffer(x)), ("xOffset", .i(xOffset)), ("C", .i(c.channels)), ("H", .i(c.height)),
                     ("W", .i(c.width)), ("padY", .i(c.p.padding.y)), ("padX", .i(c.p.padding.x)), ("tilesY", .i(plan.tilesY)),
                     ("tilesX", .i(plan.tilesX)), ("columns", .i(columns)), ("groups", .i(c.p.groups)), ("Cg", .i(c.groupChannels))],
-                   profileLabel: "F(\(plan.m)) \(transposed ? "ᵀ " : "")\(c.groupChannels)x\(columns)")
+                   profileLabel: "F(\(plan.m)) ᵀ \(c.groupChannels)x\(columns)")
     }
 
     /// `winograd_pad_f32`: `planes` planes of x, zero-padded to hp × wp.
@@ -173,10 +162,12 @@ extension OpenCLBackend {
                     ("W", .i(c.width)), ("padY", .i(c.p.padding.y)), ("padX", .i(c.p.padding.x)), ("Hp", .i(hp)), ("Wp", .i(wp))])
     }
 
-    /// `winograd_input_padded_f32`: the forward input transform from the padded planes.
+    /// `winograd_input_padded_f32`: the forward input transform from the padded planes. It holds
+    /// 3·α² float16 vectors per work-item, and PoCL keeps private arrays per work-item of a group:
+    /// small groups, so that a thread's stack holds them.
     func winogradInputPaddedF32(options: String, global: [Int], v: CLBuffer, plane: Int, padded: CLBuffer, _ c: ConvGeometry,
                                 _ plan: WinogradPlan, hp: Int, wp: Int, columns: Int) throws {
-        try launch("winograd_input_padded_f32", file: Self.winogradFile, options: options + " -DTRANSPOSED=0", global: global,
+        try launch("winograd_input_padded_f32", file: Self.winogradFile, options: options, global: global,
                    local: [[8, 4, 2].first { global[0] % $0 == 0 } ?? 1, 1, 1],
                    [("v", .buffer(v)), ("plane", .i(plane)), ("xp", .buffer(padded)), ("C", .i(c.channels)), ("Hp", .i(hp)),
                     ("Wp", .i(wp)), ("tilesY", .i(plan.tilesY)), ("tilesX", .i(plan.tilesX)), ("columns", .i(columns)),
