@@ -4,27 +4,25 @@ import TensorsOpenCL
 
 extension KernelChecks {
     /// A check of the gradients of `f` (of the inputs listed in `wrt`, all when nil): the body
-    /// returns them flattened and joined, for `L = Σ f(x)·r` with a fixed random r.
+    /// returns them as `weightedGradients` does.
     static func backward(_ name: String, family: String, tolerance: Tolerance, cases: [KernelCheck.Case],
                          inputRange: ClosedRange<Double> = -2...2, wrt: [Int]? = nil,
                          _ f: @escaping ([Tensor], [Int]) throws -> Tensor) -> KernelCheck {
         KernelCheck(name, family: family, tolerance: tolerance, cases: cases, inputRange: inputRange) { inputs, p in
-            let leaves = inputs.map { $0.requiringGrad() }
-            let y = try f(leaves, p)
-            let r = try Tensor.uniform(y.shape, seed: 99, on: y.device)
-            let chosen = (wrt ?? Array(leaves.indices)).map { leaves[$0] }
-            let grads = try gradients(of: (y * r).sum(), wrt: chosen)
-            return try Tensor.concat(grads.map { try $0.reshape([-1]) }, axis: 0)
+            try weightedGradients(inputs, p, wrt: wrt, f)
         }
     }
 
-    /// The gradient of Σ f(inputs)·r with respect to the first input, for a fixed random r (what
-    /// `backward` checks, computed on the inputs' device).
-    static func inputGradient(_ inputs: [Tensor], _ p: [Int], _ f: ([Tensor], [Int]) throws -> Tensor) throws -> Tensor {
-        let x = inputs[0].requiringGrad()
-        let y = try f([x] + inputs.dropFirst(), p)
+    /// The gradients of `L = Σ f(inputs)·r` for a fixed random r with respect to the inputs listed
+    /// in `wrt` (all when nil), flattened and joined, computed on the inputs' device.
+    static func weightedGradients(_ inputs: [Tensor], _ p: [Int], wrt: [Int]?,
+                                  _ f: ([Tensor], [Int]) throws -> Tensor) throws -> Tensor {
+        let leaves = inputs.map { $0.requiringGrad() }
+        let y = try f(leaves, p)
         let r = try Tensor.uniform(y.shape, seed: 99, on: y.device)
-        return try gradients(of: (y * r).sum(), wrt: [x])[0].reshape([-1])
+        let chosen = (wrt ?? Array(leaves.indices)).map { leaves[$0] }
+        let grads = try gradients(of: (y * r).sum(), wrt: chosen)
+        return try Tensor.concat(grads.map { try $0.reshape([-1]) }, axis: 0)
     }
 
     /// Forward and backward checks of the conv2d gradients, bias_act, upfirdn2d, randn and Adam.
@@ -140,7 +138,7 @@ extension KernelChecks {
                      otherPanelWidth: true),
             winograd("winograd_weight_adjoint_f32 F(4x4,3x3) conv2d and gradients in chunks of one image", tile: 4,
                      otherPanelWidth: false, oneImageChunks: true),
-            // Rows of tiles in fours (the last three cases) read zero-padded planes.
+            // The forward input transform reads zero-padded planes (rows of tiles in fours: the last three cases).
             winograd("winograd_pad_f32 F(4x4,3x3) conv2d and gradients in chunks of one image, the other panel width", tile: 4,
                      otherPanelWidth: true, oneImageChunks: true),
             winograd("winograd_input_padded_f32 F(4x4,3x3) conv2d and gradients", tile: 4, otherPanelWidth: false),
@@ -157,11 +155,13 @@ extension KernelChecks {
             },
             KernelCheck("upfirdn2d_adjoint_f32 (GPU profile)", family: "upfirdn2d", tolerance: .accumulation,
                         cases: upfirdnCases + rowsCases) { inputs, p in
-                try onProfile(.gpu, inputs) { try inputGradient($0, p, upfirdn) }
+                try onProfile(.gpu, inputs) { try weightedGradients($0, p, wrt: [0], upfirdn) }
             },
             KernelCheck("upfirdn2d_fir_f32 and its adjoint (GPU profile)", family: "upfirdn2d", tolerance: .accumulation,
                         cases: firCases) { inputs, p in
-                try onProfile(.gpu, inputs) { try Tensor.concat([upfirdn($0, p).reshape([-1]), inputGradient($0, p, upfirdn)], axis: 0) }
+                try onProfile(.gpu, inputs) {
+                    try Tensor.concat([upfirdn($0, p).reshape([-1]), weightedGradients($0, p, wrt: [0], upfirdn)], axis: 0)
+                }
             },
             KernelCheck("randn_f32", family: "random", tolerance: Tolerance(absolute: 2e-6, relative: 2e-6), cases: [
                 .init([[65]], [1, 0]), .init([[3, 7, 33]], [2024, 17]), .init([[1]], [0, 0]), .init([[2, 1, 5]], [7, 1 << 40]),
